@@ -1,0 +1,222 @@
+//! The engine's front door: opening, the capabilities wired together, shutdown.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::catalog::{Catalog, CategoryView, ImportChunk, ProductPage, ProductQuery};
+use crate::inventory::{Inventory, StockLevel};
+use crate::model::{CategoryId, NewProduct, Product, ProductId, ProductPatch, ProductStatus};
+use crate::store::{BATCH_COMMANDS_MAX, Store, StoreLocation};
+use crate::{Error, Result};
+
+/// How an engine is opened.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where the data lives.
+    pub location: StoreLocation,
+    /// Most products in the hot-product cache.
+    pub cache_products_max: usize,
+    /// Most writes the committer puts in one transaction (1 disables group commit,
+    /// for comparison only).
+    pub batch_commands_max: usize,
+}
+
+impl Config {
+    /// The defaults for a store in `dir`.
+    pub fn new(location: StoreLocation) -> Config {
+        Config {
+            location,
+            cache_products_max: 100_000,
+            batch_commands_max: BATCH_COMMANDS_MAX,
+        }
+    }
+}
+
+/// The engine. Cheap to clone; every clone is the same engine.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    store: Arc<Store>,
+    catalog: Catalog,
+    inventory: Arc<Inventory>,
+}
+
+/// A line of an import that was refused, and why.
+#[derive(Clone, Debug)]
+pub struct ImportRejection {
+    /// Its position in the input (0-based).
+    pub index: usize,
+    /// Why it was refused.
+    pub error: Error,
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default)]
+pub struct ImportReport {
+    /// Products created.
+    pub imported: usize,
+    /// Products refused, with the reason.
+    pub rejected: Vec<ImportRejection>,
+}
+
+/// Products per import job: large enough that a million products take a few hundred
+/// commits, small enough that one batch stays well under a second.
+pub const IMPORT_CHUNK_PRODUCTS: usize = 4_096;
+
+impl Engine {
+    /// Opens (creating if needed) the engine whose data lives in `dir`.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Engine> {
+        Engine::open_with(Config::new(StoreLocation::Directory(
+            dir.as_ref().to_path_buf(),
+        )))
+    }
+
+    /// Opens an engine that keeps everything in memory.
+    pub fn open_in_memory() -> Result<Engine> {
+        Engine::open_with(Config::new(StoreLocation::Memory))
+    }
+
+    /// Opens an engine as `config` says.
+    pub fn open_with(config: Config) -> Result<Engine> {
+        let store = Arc::new(Store::open(&config.location, config.batch_commands_max)?);
+        let inventory = Arc::new(Inventory::default());
+        let catalog = Catalog::load(&store, Arc::clone(&inventory), config.cache_products_max)?;
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                store,
+                catalog,
+                inventory,
+            }),
+        })
+    }
+
+    /// Creates a product; answered once it is durable.
+    pub fn create_product(&self, new: NewProduct) -> Result<Product> {
+        let written = self.inner.catalog.create_product(&self.inner.store, new)?;
+        Ok(written.into_value())
+    }
+
+    /// Changes product `id`; with `expected_version`, only if it is still that version.
+    pub fn update_product(
+        &self,
+        id: ProductId,
+        patch: ProductPatch,
+        expected_version: Option<u64>,
+    ) -> Result<Product> {
+        let written =
+            self.inner
+                .catalog
+                .update_product(&self.inner.store, id, patch, expected_version)?;
+        Ok(written.into_value())
+    }
+
+    /// Archives product `id`: no longer listed, searched or sold; kept for history.
+    pub fn archive_product(&self, id: ProductId) -> Result<Product> {
+        let patch = ProductPatch {
+            status: Some(ProductStatus::Archived),
+            ..Default::default()
+        };
+        self.update_product(id, patch, None)
+    }
+
+    /// Imports many products: chunks are written as large batches, pipelined through the
+    /// committer. A refused product is reported with its index; the rest go in.
+    pub fn import_products(&self, products: Vec<NewProduct>) -> Result<ImportReport> {
+        let mut receivers = Vec::new();
+        let mut offset = 0;
+        let mut products = products.into_iter().peekable();
+        while products.peek().is_some() {
+            let chunk: Vec<NewProduct> = products.by_ref().take(IMPORT_CHUNK_PRODUCTS).collect();
+            let (sender, receiver) = crossbeam_channel::bounded::<Result<ImportChunk>>(1);
+            let len = chunk.len();
+            self.inner
+                .catalog
+                .submit_import(&self.inner.store, chunk, move |outcome| {
+                    let _ = sender.send(outcome);
+                })?;
+            receivers.push((offset, receiver));
+            offset += len;
+        }
+        let mut report = ImportReport::default();
+        for (offset, receiver) in receivers {
+            let chunk = receiver
+                .recv()
+                .map_err(|_| Error::Store(crate::StoreError::Closed))??;
+            for (position, outcome) in chunk.outcomes.into_iter().enumerate() {
+                match outcome {
+                    Ok(_) => report.imported += 1,
+                    Err(error) => report.rejected.push(ImportRejection {
+                        index: offset + position,
+                        error,
+                    }),
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Product `id`, whatever its status.
+    pub fn product(&self, id: ProductId) -> Result<Option<Arc<Product>>> {
+        self.inner.catalog.product(&self.inner.store, id)
+    }
+
+    /// The product with `sku`.
+    pub fn product_by_sku(&self, sku: &str) -> Result<Option<Arc<Product>>> {
+        match self
+            .inner
+            .catalog
+            .product_id_by_sku(&self.inner.store, sku)?
+        {
+            Some(id) => self.product(id),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the SKU bloom filter admits `sku` (false means certainly unknown).
+    pub fn sku_may_exist(&self, sku: &str) -> bool {
+        self.inner.catalog.sku_may_exist(sku)
+    }
+
+    /// One page of active products.
+    pub fn list_products(&self, query: &ProductQuery) -> Result<ProductPage> {
+        self.inner.catalog.list(&self.inner.store, query)
+    }
+
+    /// Creates a category.
+    pub fn create_category(&self, name: &str, parent: Option<CategoryId>) -> Result<CategoryView> {
+        let written =
+            self.inner
+                .catalog
+                .create_category(&self.inner.store, name.to_string(), parent)?;
+        Ok(written.into_value())
+    }
+
+    /// Every category, ordered by path.
+    pub fn categories(&self) -> Vec<CategoryView> {
+        self.inner.catalog.categories()
+    }
+
+    /// One category.
+    pub fn category(&self, id: CategoryId) -> Option<CategoryView> {
+        self.inner.catalog.category(id)
+    }
+
+    /// The live stock of product `id`.
+    pub fn stock(&self, id: ProductId) -> StockLevel {
+        self.inner.inventory.level(id.raw()).unwrap_or_default()
+    }
+
+    /// Hot-product cache counters: (hits, misses).
+    pub fn cache_counters(&self) -> (u64, u64) {
+        self.inner.catalog.cache_counters()
+    }
+}

@@ -1,0 +1,31 @@
+//! Plain domain types shared by every capability: identifiers, money, time, products,
+//! categories and domain events.
+//!
+//! Nothing here touches storage or locks. Validation of outside input lives next to the
+//! type it validates, so that every capability rejects the same things with the same
+//! field names.
+
+mod event;
+mod ids;
+mod money;
+mod product;
+mod text;
+mod time;
+mod validate;
+
+pub use event::{Event, EventRecord};
+pub use ids::{
+    AddressId, CartId, CategoryId, NotificationId, OrderId, PaymentId, ProductId, ReviewId, UserId,
+    VoucherId,
+};
+pub use money::{Currency, Money};
+pub use product::{
+    ATTRIBUTE_KEY_CHARS_MAX, ATTRIBUTE_VALUE_CHARS_MAX, ATTRIBUTES_MAX, BRAND_CHARS_MAX,
+    CATEGORY_DEPTH_MAX, CATEGORY_NAME_CHARS_MAX, Category, CategoryRef, DESCRIPTION_CHARS_MAX,
+    IMAGE_URL_CHARS_MAX, IMAGES_MAX, NAME_CHARS_MAX, NewProduct, PRICE_AMOUNT_MAX, Product,
+    ProductPatch, ProductStatus, SKU_CHARS_MAX, STOCK_MAX, split_category_path,
+    validate_category_name as validate_category,
+};
+pub use text::{fold, hex_decode, hex_encode};
+pub use time::Timestamp;
+pub use validate::{ValidationError, validate_sku};

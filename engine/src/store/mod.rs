@@ -1,0 +1,287 @@
+//! Durable storage: redb tables, the record codec, the group-commit writer, and the
+//! store format version with its migrations.
+//!
+//! Invariants: every table is declared in [`tables`]; every value goes through
+//! [`codec`]; every write goes through the one committer thread; a store written by a
+//! newer binary is refused, never misread.
+
+pub mod codec;
+mod committer;
+pub(crate) mod tables;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable};
+
+pub use committer::{BATCH_COMMANDS_MAX, CommitterStats, QUEUE_COMMANDS_MAX};
+use committer::{Committer, Counters, Done, Watermark};
+pub(crate) use committer::{Counter, Tx};
+use tables::{META, META_FORMAT_VERSION};
+
+use crate::Error;
+use crate::model::EventRecord;
+
+/// The store format this binary writes. Bumped whenever a table or record changes
+/// shape; [`Store::open`] migrates older stores and refuses newer ones.
+pub const STORE_FORMAT_VERSION: u64 = 1;
+
+/// The file name of the store inside a data directory.
+pub const STORE_FILE_NAME: &str = "emporium.redb";
+
+/// Most events returned by one read of the log.
+pub const EVENT_READ_MAX: usize = 10_000;
+
+/// A failure of the storage layer.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// redb reported an error (I/O, corruption, full disk).
+    #[error("storage error: {0}")]
+    Storage(Arc<redb::Error>),
+    /// An operating-system error outside redb.
+    #[error("I/O error: {0}")]
+    Io(Arc<std::io::Error>),
+    /// A stored record could not be decoded.
+    #[error("corrupt record in `{table}`: {error}")]
+    Corrupt {
+        /// The table it was read from.
+        table: &'static str,
+        /// What was wrong with it.
+        error: codec::CodecError,
+    },
+    /// The store was written by a newer Emporium.
+    #[error(
+        "the store has format version {found}, newer than this binary supports ({supported}); \
+         upgrade Emporium to open it"
+    )]
+    TooNew {
+        /// The version in the store.
+        found: u64,
+        /// The newest this binary reads.
+        supported: u64,
+    },
+    /// The committer has stopped (the engine is shutting down).
+    #[error("the store is closed")]
+    Closed,
+}
+
+impl<E: Into<redb::Error>> From<E> for StoreError {
+    fn from(error: E) -> Self {
+        StoreError::Storage(Arc::new(error.into()))
+    }
+}
+
+/// Decodes a record read from `table`, naming the table if it is corrupt.
+pub(crate) fn decode_from<T: serde::de::DeserializeOwned>(
+    table: &'static str,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    codec::decode(bytes).map_err(|error| StoreError::Corrupt { table, error })
+}
+
+/// How the store keeps its data.
+#[derive(Clone, Debug)]
+pub enum StoreLocation {
+    /// A file in this directory, committed with full durability.
+    Directory(PathBuf),
+    /// Memory only: for tests and embedding where nothing must outlive the process.
+    Memory,
+}
+
+/// The open store: the database, its committer, and the event watermark.
+pub(crate) struct Store {
+    db: Arc<Database>,
+    committer: Committer,
+    watermark: Arc<Watermark>,
+    stats: Arc<CommitterStats>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `location`.
+    pub(crate) fn open(
+        location: &StoreLocation,
+        batch_commands_max: usize,
+    ) -> Result<Store, Error> {
+        let db = match location {
+            StoreLocation::Directory(dir) => open_file(dir)?,
+            StoreLocation::Memory => Database::builder()
+                .create_with_backend(redb::backends::InMemoryBackend::new())
+                .map_err(StoreError::from)?,
+        };
+        let db = Arc::new(db);
+        let counters = prepare(&db)?;
+        let watermark = Arc::new(Watermark::new(counters.last_event_seq()));
+        let stats = Arc::new(CommitterStats::default());
+        let committer = Committer::start(
+            Arc::clone(&db),
+            counters,
+            batch_commands_max,
+            Arc::clone(&watermark),
+            Arc::clone(&stats),
+        )?;
+        Ok(Store {
+            db,
+            committer,
+            watermark,
+            stats,
+        })
+    }
+
+    /// A consistent snapshot for reading; never waits for the writer.
+    pub(crate) fn read(&self) -> Result<ReadTransaction, StoreError> {
+        Ok(self.db.begin_read()?)
+    }
+
+    /// Queues `apply` for the next batch. After the batch commits, `after_commit` runs on
+    /// the committer thread (in commit order, for in-memory read models) and then `reply`
+    /// receives the outcome. `apply` must not write before it has decided to succeed.
+    pub(crate) fn submit<T, A, C, R>(
+        &self,
+        apply: A,
+        after_commit: C,
+        reply: R,
+    ) -> Result<(), Error>
+    where
+        T: Send + 'static,
+        A: FnOnce(&mut Tx<'_>) -> Result<T, Error> + Send + 'static,
+        C: FnOnce(&T) + Send + 'static,
+        R: FnOnce(Result<T, Error>) + Send + 'static,
+    {
+        let job = Box::new(move |tx: &mut Tx<'_>| -> Done {
+            let outcome = apply(tx);
+            if let Err(Error::Store(error)) = &outcome {
+                tx.poison(error.clone());
+            }
+            Box::new(move |commit: Result<(), StoreError>| {
+                let result = match (commit, outcome) {
+                    (Ok(()), Ok(value)) => {
+                        after_commit(&value);
+                        Ok(value)
+                    }
+                    (Ok(()), Err(error)) => Err(error),
+                    (Err(error), _) => Err(Error::Store(error)),
+                };
+                reply(result);
+            })
+        });
+        self.committer.send(job).map_err(Error::Store)
+    }
+
+    /// Like [`Store::submit`], and waits for the reply on this thread.
+    pub(crate) fn write<T, A, C>(&self, apply: A, after_commit: C) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        A: FnOnce(&mut Tx<'_>) -> Result<T, Error> + Send + 'static,
+        C: FnOnce(&T) + Send + 'static,
+    {
+        let (sender, receiver) = crossbeam_channel::bounded(1);
+        self.submit(apply, after_commit, move |result| {
+            // The caller may have given up waiting; nothing else is owed to it.
+            let _ = sender.send(result);
+        })?;
+        receiver
+            .recv()
+            .map_err(|_| Error::Store(StoreError::Closed))?
+    }
+
+    /// The sequence number of the last committed event.
+    pub(crate) fn committed_event_seq(&self) -> u64 {
+        self.watermark.get()
+    }
+
+    /// Waits until an event after `seen` is committed, or `timeout`; returns the
+    /// committed sequence number.
+    pub(crate) fn wait_for_events_after(&self, seen: u64, timeout: Duration) -> u64 {
+        self.watermark.wait_past(seen, timeout)
+    }
+
+    /// Committed events with `seq > after`, at most `max` (bounded by
+    /// [`EVENT_READ_MAX`]), in order.
+    pub(crate) fn events_after(
+        &self,
+        after: u64,
+        max: usize,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let txn = self.read()?;
+        let table = txn.open_table(tables::EVENTS)?;
+        let mut records = Vec::new();
+        for entry in table
+            .range(after.saturating_add(1)..)?
+            .take(max.min(EVENT_READ_MAX))
+        {
+            let (_, value) = entry?;
+            records.push(decode_from("events", value.value())?);
+        }
+        Ok(records)
+    }
+
+    /// The durable offset of subscriber `name` (0 if it never saved one).
+    pub(crate) fn subscriber_offset(&self, name: &str) -> Result<u64, StoreError> {
+        let txn = self.read()?;
+        let table = txn.open_table(tables::OFFSETS)?;
+        Ok(table.get(name)?.map_or(0, |value| value.value()))
+    }
+
+    /// Counters for metrics.
+    pub(crate) fn stats(&self) -> &CommitterStats {
+        &self.stats
+    }
+
+    /// Stops the committer after it has committed everything queued.
+    pub(crate) fn shut_down(&mut self) {
+        self.committer.shut_down();
+        self.watermark.wake_all();
+    }
+}
+
+fn open_file(dir: &Path) -> Result<Database, Error> {
+    std::fs::create_dir_all(dir).map_err(|error| StoreError::Io(Arc::new(error)))?;
+    let db = Database::builder()
+        .set_cache_size(256 * 1024 * 1024)
+        .create(dir.join(STORE_FILE_NAME))
+        .map_err(StoreError::from)?;
+    Ok(db)
+}
+
+/// Creates every table, checks the format version (refusing a newer store, migrating
+/// an older one), and loads the committer's counters.
+fn prepare(db: &Database) -> Result<Counters, Error> {
+    let txn = db.begin_write().map_err(StoreError::from)?;
+    {
+        let mut meta = txn.open_table(META).map_err(StoreError::from)?;
+        let found = meta
+            .get(META_FORMAT_VERSION)
+            .map_err(StoreError::from)?
+            .map(|v| v.value());
+        match found {
+            None => {
+                meta.insert(META_FORMAT_VERSION, STORE_FORMAT_VERSION)
+                    .map_err(StoreError::from)?;
+            }
+            Some(found) if found > STORE_FORMAT_VERSION => {
+                return Err(StoreError::TooNew {
+                    found,
+                    supported: STORE_FORMAT_VERSION,
+                }
+                .into());
+            }
+            // Version 1 is the first format: there is nothing older to migrate yet. A
+            // later version adds its migration step here, inside this transaction.
+            Some(_) => {}
+        }
+    }
+    txn.open_table(tables::PRODUCTS).map_err(StoreError::from)?;
+    txn.open_table(tables::SKUS).map_err(StoreError::from)?;
+    txn.open_table(tables::CATEGORIES)
+        .map_err(StoreError::from)?;
+    txn.open_table(tables::CATEGORY_CHILDREN)
+        .map_err(StoreError::from)?;
+    txn.open_table(tables::STOCK).map_err(StoreError::from)?;
+    txn.open_table(tables::EVENTS).map_err(StoreError::from)?;
+    txn.open_table(tables::OFFSETS).map_err(StoreError::from)?;
+    let counters = Counters::load(&txn)?;
+    txn.commit().map_err(StoreError::from)?;
+    Ok(counters)
+}
