@@ -285,3 +285,116 @@ fn prepare(db: &Database) -> Result<Counters, Error> {
     txn.commit().map_err(StoreError::from)?;
     Ok(counters)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Category, CategoryId, Event, Timestamp};
+
+    fn category_event(tx: &mut Tx<'_>) -> Result<u64, Error> {
+        let id = CategoryId::from_raw(tx.next_id(Counter::Category));
+        let category = Category {
+            id,
+            name: "c".into(),
+            parent_id: None,
+            created_at: tx.now,
+        };
+        Ok(tx.emit(Event::CategoryCreated(category))?)
+    }
+
+    #[test]
+    fn a_newer_store_is_refused_with_a_clear_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        drop(Store::open(&StoreLocation::Directory(dir.path().into()), 16).expect("create"));
+        {
+            let db = Database::create(dir.path().join(STORE_FILE_NAME)).expect("raw open");
+            let txn = db.begin_write().expect("write");
+            txn.open_table(META)
+                .expect("meta")
+                .insert(META_FORMAT_VERSION, STORE_FORMAT_VERSION + 1)
+                .expect("insert");
+            txn.commit().expect("commit");
+        }
+        match Store::open(&StoreLocation::Directory(dir.path().into()), 16) {
+            Err(Error::Store(StoreError::TooNew { found, supported })) => {
+                assert_eq!(
+                    (found, supported),
+                    (STORE_FORMAT_VERSION + 1, STORE_FORMAT_VERSION)
+                );
+            }
+            Err(other) => panic!("expected TooNew, got {other}"),
+            Ok(_) => panic!("a newer store must not open"),
+        }
+    }
+
+    #[test]
+    fn event_sequence_survives_reopen_without_gaps() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let location = StoreLocation::Directory(dir.path().into());
+        {
+            let store = Store::open(&location, 16).expect("open");
+            for expected in 1..=3 {
+                assert_eq!(
+                    store.write(category_event, |_| {}).expect("write"),
+                    expected
+                );
+            }
+        }
+        let store = Store::open(&location, 16).expect("reopen");
+        assert_eq!(store.committed_event_seq(), 3);
+        assert_eq!(store.write(category_event, |_| {}).expect("write"), 4);
+        let seqs: Vec<u64> = store
+            .events_after(0, 100)
+            .expect("read")
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(seqs, [1, 2, 3, 4]);
+        assert_eq!(store.events_after(2, 1).expect("read").len(), 1);
+    }
+
+    #[test]
+    fn concurrent_writers_share_commits() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let location = StoreLocation::Directory(dir.path().into());
+        let store = Arc::new(Store::open(&location, BATCH_COMMANDS_MAX).expect("open"));
+        let threads: Vec<_> = (0..32)
+            .map(|_| {
+                let store = Arc::clone(&store);
+                std::thread::spawn(move || {
+                    for _ in 0..50 {
+                        store.write(category_event, |_| {}).expect("write");
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().expect("thread"));
+        let stats = store.stats();
+        let commands = stats.commands.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(commands, 32 * 50);
+        assert_eq!(store.committed_event_seq(), 32 * 50);
+        let batches = stats.batches.load(std::sync::atomic::Ordering::Relaxed);
+        // Each durable commit is an fsync; 32 writers waiting on it must have shared them.
+        assert!(
+            batches * 2 <= commands,
+            "{batches} batches for {commands} commands"
+        );
+    }
+
+    #[test]
+    fn a_failing_job_changes_nothing_and_others_commit() {
+        let store = Store::open(&StoreLocation::Memory, 16).expect("open");
+        let refused = store.write(
+            |tx: &mut Tx<'_>| -> Result<u64, Error> {
+                let _ = tx.now;
+                Err(crate::model::ValidationError::required("x").into())
+            },
+            |_| {},
+        );
+        assert!(matches!(refused, Err(Error::Invalid(_))));
+        assert_eq!(store.committed_event_seq(), 0);
+        assert_eq!(store.write(category_event, |_| {}).expect("write"), 1);
+        let at = store.events_after(0, 1).expect("read")[0].at;
+        assert!(at > Timestamp::EPOCH);
+    }
+}
