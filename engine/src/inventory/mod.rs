@@ -1,32 +1,53 @@
-//! Stock: durable levels in the store, live levels in lock-striped memory cells.
+//! Stock: durable levels in the store, live levels and holds in lock-striped memory.
 //!
 //! Durable stock (`on_hand`, `sold`) changes only in the commit that records a sale, an
-//! adjustment or a restock. The live cells add what is reserved in memory. Invariant,
-//! checked on every change and on open: `on_hand = available + reserved`, and nothing
-//! is ever reserved or sold beyond `on_hand`.
+//! adjustment or a restock. Holds (reservations for carts and checkouts) live only in
+//! memory: a crash releases them, which is correct because nothing they held was
+//! acknowledged as sold. Invariant, asserted on every change and checked on open:
+//! `on_hand = available + reserved`, and nothing is reserved or sold beyond `on_hand`.
 //!
-//! Cells live in [`STRIPES`] stripes, each a mutex over a map, chosen by a hash of the
-//! product id, so unrelated SKUs never contend. A bitmap of "has stock available" is
-//! kept beside them so that filters over a million products (`in_stock`) read bits, not
-//! locks.
+//! Cells live in [`STRIPES`] stripes, each a mutex over its products' cells and holds,
+//! chosen by a hash of the product id, so unrelated SKUs never contend. A reservation
+//! over several products locks their stripes in ascending order and checks every line
+//! before changing any (all-or-nothing, never a deadlock). Holds expire: each stripe
+//! keeps its holds ordered by expiry, so a sweep pops only what is due, with a bounded
+//! cost per call. A bitmap of "has stock available" sits beside the stripes so that
+//! filters over a million products read bits, not locks.
 
-use std::collections::HashMap;
+mod hash;
+mod stripes;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use parking_lot::{Mutex, RwLock, RwLockReadGuard};
+use parking_lot::{RwLock, RwLockReadGuard};
 use serde::{Deserialize, Serialize};
+
+use crate::model::ProductId;
+pub(crate) use stripes::Stripes;
 
 /// Number of lock stripes; a power of two so a mask picks one.
 pub const STRIPES: usize = 64;
 const _: () = assert!(STRIPES.is_power_of_two());
+
+/// Most distinct products in one reservation (a cart's lines bound it too).
+pub const HOLD_LINES_MAX: usize = 100;
+
+/// The low-stock threshold of a new product, until an admin sets one.
+pub const LOW_STOCK_THRESHOLD_DEFAULT: u64 = 5;
+
+/// The holder that takes stock away for an admin's negative adjustment while it
+/// commits; carts and checkouts use their cart's id, which is never 0.
+pub(crate) const ADJUSTMENT_HOLDER: u64 = 0;
 
 /// The durable stock of one product.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct StockRecord {
     /// Units physically held.
     pub(crate) on_hand: u64,
-    /// Units sold so far (for `on_hand + sold = received`).
+    /// Units sold so far (so `on_hand + sold = received` can be checked).
     pub(crate) sold: u64,
+    /// At or below this many units on hand, a sale emits a low-stock event.
+    pub(crate) low_stock_threshold: u64,
 }
 
 /// Stock as the API shows it.
@@ -40,64 +61,146 @@ pub struct StockLevel {
     pub available: u64,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-struct Cell {
-    on_hand: u64,
-    reserved: u64,
+/// A hold as a cart shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hold {
+    /// Units held.
+    pub quantity: u64,
+    /// When the hold lapses, in milliseconds since the epoch.
+    pub expires_ms: u64,
 }
 
-impl Cell {
-    fn level(self) -> StockLevel {
-        debug_assert!(self.reserved <= self.on_hand, "reserved beyond on hand");
-        StockLevel {
-            on_hand: self.on_hand,
-            reserved: self.reserved,
-            available: self.on_hand - self.reserved,
-        }
-    }
+/// A hold that lapsed and was returned to stock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExpiredHold {
+    /// Who held it (a cart's raw id).
+    pub holder: u64,
+    /// The product.
+    pub product: u64,
+    /// Units returned.
+    pub quantity: u64,
+}
+
+/// Why stock could not be reserved.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InventoryError {
+    /// Fewer units are available than asked for.
+    #[error("insufficient stock for {product}: requested {requested}, available {available}")]
+    Insufficient {
+        /// The product.
+        product: ProductId,
+        /// Units asked for (the whole hold, summed over the lines that share the stock).
+        requested: u64,
+        /// Units that could be held.
+        available: u64,
+    },
+    /// The product has no stock record.
+    #[error("no stock for {product}")]
+    UnknownProduct {
+        /// The product.
+        product: ProductId,
+    },
+    /// A reservation named more products than [`HOLD_LINES_MAX`].
+    #[error("a reservation may name at most {HOLD_LINES_MAX} products")]
+    TooManyLines,
+    /// An adjustment would take on-hand stock below zero or above the maximum.
+    #[error("adjustment of {delta} is out of range for {product} (on hand {on_hand})")]
+    AdjustmentOutOfRange {
+        /// The product.
+        product: ProductId,
+        /// The delta asked for.
+        delta: i64,
+        /// Units on hand now.
+        on_hand: u64,
+    },
 }
 
 /// The live stock of every product.
 #[derive(Debug)]
 pub(crate) struct Inventory {
-    stripes: Box<[Mutex<HashMap<u64, Cell>>]>,
+    stripes: Stripes,
     available_bits: RwLock<Vec<AtomicU64>>,
 }
 
 impl Default for Inventory {
     fn default() -> Self {
-        Inventory {
-            stripes: (0..STRIPES).map(|_| Mutex::new(HashMap::new())).collect(),
-            available_bits: RwLock::new(Vec::new()),
-        }
+        Inventory { stripes: Stripes::new(), available_bits: RwLock::new(Vec::new()) }
     }
 }
 
-fn stripe_of(product: u64) -> usize {
-    (product.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize & (STRIPES - 1)
-}
-
 impl Inventory {
-    /// Sets the durable on-hand level of `product` (on open, creation, adjustment),
-    /// keeping what is reserved.
+    /// Sets the durable on-hand level of `product` (on open and creation).
     pub(crate) fn set_on_hand(&self, product: u64, on_hand: u64) {
-        let mut stripe = self.stripes[stripe_of(product)].lock();
-        let cell = stripe.entry(product).or_default();
-        cell.on_hand = on_hand;
-        // A lower on-hand than reserved can only come from an admin's correction; the
-        // holds beyond it are the ones checkout will refuse.
-        cell.reserved = cell.reserved.min(on_hand);
-        let available = cell.on_hand > cell.reserved;
-        drop(stripe);
+        let available = self.stripes.set_on_hand(product, on_hand);
+        self.set_available_bit(product, available);
+    }
+
+    /// Adds `delta` units to `product` after a committed restock.
+    pub(crate) fn add_on_hand(&self, product: u64, delta: u64) {
+        let available = self.stripes.add_on_hand(product, delta);
         self.set_available_bit(product, available);
     }
 
     /// The live level of `product`, if it has stock at all.
     pub(crate) fn level(&self, product: u64) -> Option<StockLevel> {
-        self.stripes[stripe_of(product)]
-            .lock()
-            .get(&product)
-            .map(|cell| cell.level())
+        self.stripes.level(product)
+    }
+
+    /// Sets `holder`'s holds on each product to the given quantity (0 releases), all or
+    /// nothing, expiring at `expires_ms`. Quantities for one product are summed first.
+    pub(crate) fn reserve(&self, holder: u64, lines: &[(u64, u64)], expires_ms: u64) -> Result<(), InventoryError> {
+        let changed = self.stripes.reserve(holder, lines, expires_ms)?;
+        changed.into_iter().for_each(|(product, available)| self.set_available_bit(product, available));
+        Ok(())
+    }
+
+    /// Moves the expiry of `holder`'s existing holds on `products`.
+    pub(crate) fn set_expiry(&self, holder: u64, products: &[u64], expires_ms: u64) {
+        self.stripes.set_expiry(holder, products, expires_ms);
+    }
+
+    /// `holder`'s hold on `product`, if any.
+    pub(crate) fn hold(&self, holder: u64, product: u64) -> Option<Hold> {
+        self.stripes.hold(holder, product)
+    }
+
+    /// Releases `holder`'s holds on `products`.
+    pub(crate) fn release(&self, holder: u64, products: &[u64]) {
+        let lines: Vec<(u64, u64)> = products.iter().map(|&product| (product, 0)).collect();
+        for (product, available) in self.stripes.release(holder, &lines) {
+            self.set_available_bit(product, available);
+        }
+    }
+
+    /// After a committed sale: `holder`'s holds become sold units (reserved and on hand
+    /// both drop by the quantity).
+    pub(crate) fn commit_sale(&self, holder: u64, lines: &[(u64, u64)]) {
+        for (product, available) in self.stripes.commit_sale(holder, lines) {
+            self.set_available_bit(product, available);
+        }
+    }
+
+    /// Returns every hold due at `now_ms` to stock, at most `max` of them.
+    pub(crate) fn sweep(&self, now_ms: u64, max: usize) -> Vec<ExpiredHold> {
+        let expired = self.stripes.sweep(now_ms, max);
+        for hold in &expired {
+            if let Some(level) = self.stripes.level(hold.product) {
+                self.set_available_bit(hold.product, level.available > 0);
+            }
+        }
+        expired
+    }
+
+    /// Checks `on_hand = available + reserved` and that every hold is accounted for, over
+    /// every cell. For tests and the consistency check on open.
+    pub(crate) fn check_invariants(&self) -> Result<(), String> {
+        self.stripes.check_invariants()
+    }
+
+    /// The total of every live hold, in units.
+    pub(crate) fn reserved_total(&self) -> u64 {
+        self.stripes.reserved_total()
     }
 
     fn set_available_bit(&self, product: u64, available: bool) {
@@ -124,11 +227,9 @@ impl Inventory {
         }
     }
 
-    /// A snapshot view for filters over many products: one lock for the whole scan.
+    /// A view for filters over many products: one lock for the whole scan.
     pub(crate) fn availability(&self) -> Availability<'_> {
-        Availability {
-            bits: self.available_bits.read(),
-        }
+        Availability { bits: self.available_bits.read() }
     }
 }
 
@@ -141,9 +242,7 @@ impl Availability<'_> {
     /// Whether `product` has at least one unit available.
     pub(crate) fn in_stock(&self, product: u64) -> bool {
         let word = usize::try_from(product / 64).unwrap_or(usize::MAX);
-        self.bits
-            .get(word)
-            .is_some_and(|slot| slot.load(Ordering::Relaxed) & (1 << (product % 64)) != 0)
+        self.bits.get(word).is_some_and(|slot| slot.load(Ordering::Relaxed) & (1 << (product % 64)) != 0)
     }
 }
 
@@ -152,25 +251,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn availability_follows_on_hand() {
+    fn availability_follows_holds_and_sales() {
         let inventory = Inventory::default();
         inventory.set_on_hand(5, 3);
         inventory.set_on_hand(1_000, 0);
-        let view = inventory.availability();
-        assert!(view.in_stock(5));
-        assert!(!view.in_stock(1_000));
-        assert!(!view.in_stock(6));
-        drop(view);
-        inventory.set_on_hand(5, 0);
+        assert!(inventory.availability().in_stock(5));
+        assert!(!inventory.availability().in_stock(1_000));
+        assert!(!inventory.availability().in_stock(6));
+        inventory.reserve(9, &[(5, 3)], u64::MAX).expect("reserve all");
+        assert!(!inventory.availability().in_stock(5), "everything is held");
+        inventory.release(9, &[5]);
+        assert!(inventory.availability().in_stock(5));
+        inventory.reserve(9, &[(5, 3)], u64::MAX).expect("reserve all");
+        inventory.commit_sale(9, &[(5, 3)]);
+        assert_eq!(inventory.level(5), Some(StockLevel { on_hand: 0, reserved: 0, available: 0 }));
         assert!(!inventory.availability().in_stock(5));
-        assert_eq!(
-            inventory.level(5),
-            Some(StockLevel {
-                on_hand: 0,
-                reserved: 0,
-                available: 0
-            })
-        );
+        inventory.add_on_hand(5, 2);
+        assert!(inventory.availability().in_stock(5));
         assert_eq!(inventory.level(77), None);
+        inventory.check_invariants().expect("invariants");
     }
 }
