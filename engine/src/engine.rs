@@ -19,6 +19,19 @@ pub struct Config {
     /// Most writes the committer puts in one transaction (1 disables group commit,
     /// for comparison only).
     pub batch_commands_max: usize,
+    /// Accounts and sessions: password hashing cost, session lifetime.
+    pub users: crate::users::UsersConfig,
+    /// How long a cart's hold on an added item lasts (default 15 minutes).
+    pub hold_ttl_ms: u64,
+    /// Shipping and tax (default 0 and 0).
+    pub pricing: crate::cart::PricingConfig,
+    /// The payment provider, retries and circuit breaker (default: the test provider).
+    pub payments: crate::payments::PaymentsConfig,
+    /// Faults to inject, for crash tests only (default: none).
+    pub faults: crate::checkout::Faults,
+    /// How often lapsed holds are returned to stock (default 250 ms; 0: never by
+    /// itself, only through [`Engine::sweep_holds`]).
+    pub hold_sweep_interval_ms: u64,
 }
 
 impl Config {
@@ -28,6 +41,12 @@ impl Config {
             location,
             cache_products_max: 100_000,
             batch_commands_max: BATCH_COMMANDS_MAX,
+            users: crate::users::UsersConfig::default(),
+            hold_ttl_ms: crate::cart::HOLD_TTL_MS_DEFAULT,
+            pricing: crate::cart::PricingConfig::default(),
+            payments: crate::payments::PaymentsConfig::default(),
+            faults: crate::checkout::Faults::default(),
+            hold_sweep_interval_ms: crate::inventory::HOLD_SWEEP_INTERVAL_MS_DEFAULT,
         }
     }
 }
@@ -35,7 +54,7 @@ impl Config {
 /// The engine. Cheap to clone; every clone is the same engine.
 #[derive(Clone)]
 pub struct Engine {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -44,10 +63,16 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-struct Inner {
-    store: Arc<Store>,
-    catalog: Catalog,
-    inventory: Arc<Inventory>,
+pub(crate) struct Inner {
+    pub(crate) store: Arc<Store>,
+    pub(crate) catalog: Catalog,
+    pub(crate) inventory: Arc<Inventory>,
+    pub(crate) users: crate::users::Users,
+    pub(crate) carts: crate::cart::Carts,
+    pub(crate) payments: crate::payments::Payments,
+    pub(crate) orders: Arc<crate::orders::Orders>,
+    pub(crate) checkout: crate::checkout::Checkouts,
+    pub(crate) hold_sweeper: crate::inventory::HoldSweeper,
 }
 
 /// A line of an import that was refused, and why.
@@ -90,13 +115,30 @@ impl Engine {
         let store = Arc::new(Store::open(&config.location, config.batch_commands_max)?);
         let inventory = Arc::new(Inventory::default());
         let catalog = Catalog::load(&store, Arc::clone(&inventory), config.cache_products_max)?;
-        Ok(Engine {
+        let users = crate::users::Users::load(&store, &config.users)?;
+        let carts = crate::cart::Carts::load(&store, config.hold_ttl_ms, config.pricing)?;
+        let orders = Arc::new(crate::orders::Orders::load(&store)?);
+        crate::inventory::check_on_open(&store, &inventory)?;
+        let hold_sweeper = crate::inventory::HoldSweeper::start(Arc::clone(&inventory), config.hold_sweep_interval_ms)
+            .map_err(|error| crate::StoreError::Io(Arc::new(error)))?;
+        let engine = Engine {
             inner: Arc::new(Inner {
                 store,
                 catalog,
                 inventory,
+                users,
+                carts,
+                payments: crate::payments::Payments::new(&config.payments),
+                orders,
+                checkout: crate::checkout::Checkouts::new(config.faults),
+                hold_sweeper,
             }),
-        })
+        };
+        // Crash window W2 of checkout: money taken for orders that never committed.
+        if let Err(error) = engine.reconcile_payments() {
+            tracing::warn!(%error, "payment reconciliation on open failed; retry with reconcile_payments");
+        }
+        Ok(engine)
     }
 
     /// Creates a product; answered once it is durable.
@@ -218,5 +260,11 @@ impl Engine {
     /// Hot-product cache counters: (hits, misses).
     pub fn cache_counters(&self) -> (u64, u64) {
         self.inner.catalog.cache_counters()
+    }
+
+    /// Committed domain events with `seq > after`, in order, at most `max` (bounded by
+    /// [`crate::store::EVENT_READ_MAX`]).
+    pub fn events_after(&self, after: u64, max: usize) -> Result<Vec<crate::EventRecord>> {
+        Ok(self.inner.store.events_after(after, max)?)
     }
 }

@@ -18,6 +18,24 @@ pub enum Error {
     /// Storage failed; the operation did not happen.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A users rule refused the operation (credentials, tokens, accounts, addresses).
+    #[error(transparent)]
+    Users(#[from] crate::users::UserError),
+    /// A cart or voucher rule refused the operation.
+    #[error(transparent)]
+    Cart(#[from] crate::cart::CartError),
+    /// Stock refused the operation (insufficient stock, adjustment out of range).
+    #[error(transparent)]
+    Inventory(#[from] crate::inventory::InventoryError),
+    /// A payment did not happen (declined, provider unavailable).
+    #[error(transparent)]
+    Payment(#[from] crate::payments::PaymentError),
+    /// An order rule refused the operation (not found, invalid transition).
+    #[error(transparent)]
+    Order(#[from] crate::orders::OrderError),
+    /// A checkout rule refused the operation (idempotency conflicts, injected faults).
+    #[error(transparent)]
+    Checkout(#[from] crate::checkout::CheckoutError),
 }
 
 /// The engine's result type.

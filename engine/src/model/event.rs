@@ -20,6 +20,26 @@ pub enum Event {
         /// The state after it.
         after: Product,
     },
+    /// An account was created (by registration or the admin bootstrap).
+    UserRegistered {
+        /// The new account.
+        user_id: super::UserId,
+    },
+    /// An account signed in (a session was opened).
+    UserLoggedIn {
+        /// The account.
+        user_id: super::UserId,
+    },
+    /// A checkout committed an order (its stock, payment and voucher use with it).
+    OrderPlaced(super::OrderPlaced),
+    /// An order moved on (paid, shipped, delivered, cancelled, refunded).
+    OrderChanged(super::OrderChanged),
+    /// A checkout's payment failed; the cart stays open.
+    PaymentFailed(super::PaymentFailed),
+    /// An admin adjusted a product's stock.
+    StockAdjusted(super::StockAdjustment),
+    /// A product's stock fell to or below its low-stock threshold.
+    LowStock(super::LowStock),
 }
 
 /// An event with its place in the log.

@@ -41,7 +41,7 @@ fn unscramble(public: u64) -> u64 {
 pub(crate) fn encode(prefix: &str, raw: u64, out: &mut String) {
     out.push_str(prefix);
     let value = scramble(raw);
-    // 13 characters of 5 bits = 65 bits: the first character carries only the top bit.
+    // 13 characters of 5 bits = 65 bits: the first character carries the top 4 bits.
     for index in (0..ENCODED_CHARS).rev() {
         let digit = (value >> (index * 5)) & 31;
         out.push(ALPHABET[digit as usize] as char);
@@ -56,7 +56,7 @@ pub(crate) fn decode(prefix: &str, text: &str) -> Option<u64> {
     let mut value: u64 = 0;
     for (position, byte) in body.bytes().enumerate() {
         let digit = ALPHABET.iter().position(|&c| c == byte)? as u64;
-        if position == 0 && digit > 1 {
+        if position == 0 && digit > 15 {
             return None;
         }
         value = (value << 5) | digit;

@@ -8,7 +8,9 @@
 mod event;
 mod ids;
 mod money;
+mod order;
 mod product;
+mod stock;
 mod text;
 mod time;
 mod validate;
@@ -19,6 +21,12 @@ pub use ids::{
     VoucherId,
 };
 pub use money::{Currency, Money};
+pub use order::{
+    Actor, Order, OrderChanged, OrderEvent, OrderEventData, OrderEventKind, OrderLine,
+    OrderPlaced, OrderStatus, Payment, PaymentFailed, PaymentMethod, PaymentStatus,
+    PaymentTransaction, PlacedLine, ShippingAddress, Totals, TransactionKind,
+    TransactionOutcome,
+};
 pub use product::{
     ATTRIBUTE_KEY_CHARS_MAX, ATTRIBUTE_VALUE_CHARS_MAX, ATTRIBUTES_MAX, BRAND_CHARS_MAX,
     CATEGORY_DEPTH_MAX, CATEGORY_NAME_CHARS_MAX, Category, CategoryRef, DESCRIPTION_CHARS_MAX,
@@ -26,6 +34,8 @@ pub use product::{
     ProductPatch, ProductStatus, SKU_CHARS_MAX, STOCK_MAX, split_category_path,
     validate_category_name as validate_category,
 };
+pub use stock::{LowStock, StockAdjustment};
 pub use text::{fold, hex_decode, hex_encode};
 pub use time::Timestamp;
 pub use validate::{ValidationError, validate_sku};
+pub(crate) use validate::line as validate_line;

@@ -27,6 +27,7 @@ use super::tables::{
     CATEGORIES, CATEGORY_CHILDREN, EVENTS, META, META_NEXT_CATEGORY_ID, META_NEXT_EVENT_SEQ,
     META_NEXT_PRODUCT_ID, OFFSETS, PRODUCTS, SKUS, STOCK,
 };
+use super::tables::{CARTS, IDEMPOTENCY, ORDER_LOG, ORDERS, USER_ORDERS, VOUCHER_USES};
 use crate::model::{Event, EventRecord, Timestamp};
 
 /// Most jobs applied in one write transaction. Bounds the latency a batch adds and the
@@ -41,17 +42,41 @@ pub(crate) type Done = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// A unit of work for the committer.
 pub(crate) type Job = Box<dyn FnOnce(&mut Tx<'_>) -> Done + Send>;
 
-/// The ids handed out in sequence by the committer.
+/// The ids handed out in sequence by the committer, one counter per kind of record.
+/// Append only: a counter's position is its slot in `COUNTERS`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Counter {
     Product,
     Category,
+    User,
+    Address,
+    Cart,
+    Order,
+    Payment,
+    Voucher,
+    Review,
+    Notification,
 }
 
-const COUNTERS: [(Counter, &str); 2] = [
+const COUNTERS: [(Counter, &str); 10] = [
     (Counter::Product, META_NEXT_PRODUCT_ID),
     (Counter::Category, META_NEXT_CATEGORY_ID),
+    (Counter::User, "next_user_id"),
+    (Counter::Address, "next_address_id"),
+    (Counter::Cart, "next_cart_id"),
+    (Counter::Order, "next_order_id"),
+    (Counter::Payment, "next_payment_id"),
+    (Counter::Voucher, "next_voucher_id"),
+    (Counter::Review, "next_review_id"),
+    (Counter::Notification, "next_notification_id"),
 ];
+const _: () = {
+    let mut slot = 0;
+    while slot < COUNTERS.len() {
+        assert!(COUNTERS[slot].0 as usize == slot, "COUNTERS is ordered like Counter");
+        slot += 1;
+    }
+};
 
 /// The committer's durable counters, kept in memory between batches.
 #[derive(Clone, Copy, Debug)]
@@ -121,6 +146,12 @@ lazy_tables! {
     stock: STOCK<u64, &'static [u8]>,
     events: EVENTS<u64, &'static [u8]>,
     offsets: OFFSETS<&'static str, u64>,
+    carts: CARTS<u64, &'static [u8]>,
+    orders: ORDERS<u64, &'static [u8]>,
+    order_log: ORDER_LOG<(u64, u64), &'static [u8]>,
+    user_orders: USER_ORDERS<(u64, u64), ()>,
+    idempotency: IDEMPOTENCY<&'static str, &'static [u8]>,
+    voucher_uses: VOUCHER_USES<(u64, u64), u64>,
 }
 
 /// A job's view of the batch's write transaction.
@@ -153,6 +184,11 @@ impl<'a> Tx<'a> {
         self.events()?.insert(seq, encode(&record).as_slice())?;
         self.counters.next_event_seq += 1;
         Ok(seq)
+    }
+
+    /// The batch's write transaction, for tables off the hot path (opened per use).
+    pub(crate) fn txn(&self) -> &'a WriteTransaction {
+        self.txn
     }
 
     /// Marks the batch as failed: it will be aborted and every job told so.

@@ -33,3 +33,58 @@ pub(crate) const META_NEXT_EVENT_SEQ: &str = "next_event_seq";
 pub(crate) const META_NEXT_PRODUCT_ID: &str = "next_product_id";
 /// `META` key of the next category id.
 pub(crate) const META_NEXT_CATEGORY_ID: &str = "next_category_id";
+
+// ---- users (owned by `crate::users`) ----
+
+/// User id → user record (the public user plus its argon2id PHC password hash).
+pub(crate) const USERS: TableDefinition<u64, &[u8]> = TableDefinition::new("users");
+/// Normalized email → user id: the uniqueness constraint and the lookup at login.
+pub(crate) const USER_EMAILS: TableDefinition<&str, u64> = TableDefinition::new("user_emails");
+/// SHA-256 of a session token → session record. Tokens themselves are never stored.
+pub(crate) const SESSIONS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("sessions");
+/// (user id, token digest) → session expiry in ms: one account's sessions, for the
+/// per-account cap and for role changes.
+pub(crate) const USER_SESSIONS: TableDefinition<(u64, [u8; 32]), u64> =
+    TableDefinition::new("user_sessions");
+/// (user id, address id) → address record: an account's addresses in creation order.
+pub(crate) const ADDRESSES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("addresses");
+
+// ---- commerce: carts, vouchers, orders, idempotency, stock ledger (owned by
+// `crate::cart`, `crate::orders`, `crate::checkout`, `crate::inventory`) ----
+
+/// Cart id → cart record (lines, voucher, version, status).
+pub(crate) const CARTS: TableDefinition<u64, &[u8]> = TableDefinition::new("carts");
+/// Voucher id → voucher record.
+pub(crate) const VOUCHERS: TableDefinition<u64, &[u8]> = TableDefinition::new("vouchers");
+/// Lower-cased voucher code → voucher id: case-insensitive uniqueness and lookup.
+pub(crate) const VOUCHER_CODES: TableDefinition<&str, u64> = TableDefinition::new("voucher_codes");
+/// (voucher id, user id or 0 for the total) → uses committed by checkouts.
+pub(crate) const VOUCHER_USES: TableDefinition<(u64, u64), u64> =
+    TableDefinition::new("voucher_uses");
+/// Order id → order record (lines, totals, the payment and its transaction history).
+pub(crate) const ORDERS: TableDefinition<u64, &[u8]> = TableDefinition::new("orders");
+/// (order id, n from 1) → order-log entry: every state change, append-only.
+pub(crate) const ORDER_LOG: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("order_log");
+/// (user id, order id) → (): a user's orders, newest last.
+pub(crate) const USER_ORDERS: TableDefinition<(u64, u64), ()> = TableDefinition::new("user_orders");
+/// Scoped idempotency key → record (request hash, the response or a reference to it,
+/// creation time), committed with the effect it describes.
+pub(crate) const IDEMPOTENCY: TableDefinition<&str, &[u8]> = TableDefinition::new("idempotency");
+/// (product id, n from 1) → stock-ledger entry of an admin adjustment.
+pub(crate) const STOCK_LEDGER: TableDefinition<(u64, u64), &[u8]> =
+    TableDefinition::new("stock_ledger");
+
+/// Creates the commerce tables (called by `prepare` when the store opens), so that
+/// readers never meet a missing table.
+pub(crate) fn create_commerce_tables(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> {
+    txn.open_table(CARTS)?;
+    txn.open_table(VOUCHERS)?;
+    txn.open_table(VOUCHER_CODES)?;
+    txn.open_table(VOUCHER_USES)?;
+    txn.open_table(ORDERS)?;
+    txn.open_table(ORDER_LOG)?;
+    txn.open_table(USER_ORDERS)?;
+    txn.open_table(IDEMPOTENCY)?;
+    txn.open_table(STOCK_LEDGER)?;
+    Ok(())
+}
