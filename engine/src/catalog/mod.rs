@@ -93,6 +93,9 @@ pub(crate) struct Written<T> {
     pub(crate) value: T,
     pub(crate) seq: u64,
     categories: Vec<Category>,
+    /// The on-hand stock of a product this write created (its stock cell is made after
+    /// the commit).
+    created_stock: Option<u64>,
 }
 
 struct State {
@@ -266,6 +269,7 @@ impl Catalog {
                     value: category.id,
                     seq,
                     categories: vec![category],
+                    created_stock: None,
                 })
             },
             move |written| state.apply_categories(&written.categories),
@@ -280,6 +284,7 @@ impl Catalog {
             value: view,
             seq: written.seq,
             categories: written.categories,
+            created_stock: None,
         })
     }
 
@@ -413,6 +418,9 @@ impl State {
         let product = &written.value;
         self.list.write().upsert(product);
         self.cache.put(Arc::new(product.clone()));
+        if let Some(on_hand) = written.created_stock {
+            self.inventory.set_on_hand(product.id.raw(), on_hand);
+        }
         let bloom = Arc::clone(&self.bloom.read());
         bloom.insert(&product.sku);
         if bloom.len() > bloom.capacity() {
@@ -467,6 +475,7 @@ fn insert_product(tx: &mut Tx<'_>, new: NewProduct) -> Result<Written<Product>> 
     let stock = StockRecord {
         on_hand: new.stock,
         sold: 0,
+        low_stock_threshold: crate::inventory::LOW_STOCK_THRESHOLD_DEFAULT,
     };
     tx.stock()?.insert(id.raw(), encode(&stock).as_slice())?;
     let seq = tx.emit(Event::ProductCreated(product.clone()))?;
@@ -474,6 +483,7 @@ fn insert_product(tx: &mut Tx<'_>, new: NewProduct) -> Result<Written<Product>> 
         value: product,
         seq,
         categories,
+        created_stock: Some(stock.on_hand),
     })
 }
 
@@ -533,6 +543,7 @@ fn patch_product(
         value: after,
         seq,
         categories,
+        created_stock: None,
     })
 }
 

@@ -14,8 +14,11 @@
 //! cost per call. A bitmap of "has stock available" sits beside the stripes so that
 //! filters over a million products read bits, not locks.
 
+mod api;
+pub(crate) mod durable;
 mod hash;
 mod stripes;
+mod sweeper;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -24,6 +27,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::ProductId;
 pub(crate) use stripes::Stripes;
+pub(crate) use hash::IdBuildHasher;
+pub use api::{ADJUSTMENT_LOCK_WAIT_MS_MAX, ADJUSTMENT_REASON_CHARS_MAX, LEDGER_PAGE_LIMIT_MAX, LedgerPage};
+pub(crate) use api::check_on_open;
+pub use sweeper::{HOLD_SWEEP_INTERVAL_MS_DEFAULT, HOLD_SWEEP_STEP_MAX, HOLD_SWEEP_STEPS_MAX};
+pub(crate) use sweeper::HoldSweeper;
 
 /// Number of lock stripes; a power of two so a mask picks one.
 pub const STRIPES: usize = 64;
@@ -85,11 +93,13 @@ pub struct ExpiredHold {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InventoryError {
-    /// Fewer units are available than asked for.
-    #[error("insufficient stock for {product}: requested {requested}, available {available}")]
+    /// Fewer units are available than asked for (HTTP 409, `insufficient_stock`).
+    #[error("insufficient stock for SKU `{sku}`: requested {requested}, available {available}")]
     Insufficient {
         /// The product.
         product: ProductId,
+        /// Its SKU (filled in by the engine before the error leaves it).
+        sku: String,
         /// Units asked for (the whole hold, summed over the lines that share the stock).
         requested: u64,
         /// Units that could be held.
@@ -114,6 +124,35 @@ pub enum InventoryError {
         /// Units on hand now.
         on_hand: u64,
     },
+    /// No product has this SKU (HTTP 404, `sku_not_found`).
+    #[error("no product with SKU `{sku}`")]
+    SkuNotFound {
+        /// The SKU.
+        sku: String,
+    },
+    /// Another adjustment of the same product took too long (HTTP 409, `stock_busy`).
+    #[error("another adjustment of this product is in progress")]
+    Busy,
+    /// The stored stock contradicts itself (HTTP 500: found on open, needs repair).
+    #[error("inconsistent stock: {detail}")]
+    Inconsistent {
+        /// What is wrong, naming the product.
+        detail: String,
+    },
+}
+
+impl InventoryError {
+    /// A stable machine word for the API error object's `code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InventoryError::Insufficient { .. } => "insufficient_stock",
+            InventoryError::UnknownProduct { .. } | InventoryError::SkuNotFound { .. } => "sku_not_found",
+            InventoryError::TooManyLines => "too_many_lines",
+            InventoryError::AdjustmentOutOfRange { .. } => "adjustment_out_of_range",
+            InventoryError::Busy => "stock_busy",
+            InventoryError::Inconsistent { .. } => "internal",
+        }
+    }
 }
 
 /// The live stock of every product.
@@ -121,11 +160,13 @@ pub enum InventoryError {
 pub(crate) struct Inventory {
     stripes: Stripes,
     available_bits: RwLock<Vec<AtomicU64>>,
+    /// Serializes admin adjustments of one product (they share one holder).
+    pub(crate) adjust_locks: crate::cart::KeyedLocks,
 }
 
 impl Default for Inventory {
     fn default() -> Self {
-        Inventory { stripes: Stripes::new(), available_bits: RwLock::new(Vec::new()) }
+        Inventory { stripes: Stripes::new(), available_bits: RwLock::new(Vec::new()), adjust_locks: Default::default() }
     }
 }
 

@@ -136,7 +136,7 @@ impl Stripes {
             let mine = stripe.holds.get(&(holder, product)).map_or(0, |hold| hold.quantity);
             let available = cell.on_hand - cell.reserved + mine;
             if quantity > available {
-                return Err(InventoryError::Insufficient { product: ProductId::from_raw(product), requested: quantity, available });
+                return Err(InventoryError::Insufficient { product: ProductId::from_raw(product), sku: String::new(), requested: quantity, available });
             }
         }
         let mut touched = Vec::with_capacity(lines.len());

@@ -63,7 +63,9 @@ pub(crate) struct Autocomplete {
 
 impl std::fmt::Debug for Autocomplete {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Autocomplete").field("len", &self.len()).finish()
+        f.debug_struct("Autocomplete")
+            .field("len", &self.len())
+            .finish()
     }
 }
 
@@ -76,7 +78,9 @@ impl Default for Autocomplete {
 impl Autocomplete {
     /// An empty trie.
     pub(crate) fn new() -> Self {
-        Autocomplete { trie: RwLock::new(Trie::new()) }
+        Autocomplete {
+            trie: RwLock::new(Trie::new()),
+        }
     }
 
     /// One more product carries `text` as its name or brand.
@@ -175,7 +179,11 @@ impl Entry {
     }
 
     fn count_spelling(&mut self, text: &str, delta: i8) {
-        match self.spellings.iter().position(|(known, _)| &**known == text) {
+        match self
+            .spellings
+            .iter()
+            .position(|(known, _)| &**known == text)
+        {
             Some(index) if delta > 0 => self.spellings[index].1 += 1,
             // The last spelling stays while any product carries the key, so there is
             // always a display text; its count may then read 0.
@@ -188,7 +196,8 @@ impl Entry {
             }
             None => {}
         }
-        self.spellings.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        self.spellings
+            .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     }
 }
 
@@ -230,10 +239,15 @@ impl Trie {
     fn add(&mut self, text: &str, kind: SuggestionKind) {
         let Some(key) = usable_key(text) else { return };
         let display = text.trim();
-        let existing = self.find(key.as_bytes()).map(|path| self.node(path[path.len() - 1]));
+        let existing = self
+            .find(key.as_bytes())
+            .map(|path| self.node(path[path.len() - 1]));
         let has_entry = existing.is_some_and(|node| node.entries[kind_slot(kind)] != NONE);
         if !has_entry && self.live_entries >= TRIE_ENTRIES_MAX {
-            tracing::warn!(entries = self.live_entries, "autocomplete is full; key not added");
+            tracing::warn!(
+                entries = self.live_entries,
+                "autocomplete is full; key not added"
+            );
             return;
         }
         let node = self.insert_path(key.as_bytes());
@@ -277,7 +291,9 @@ impl Trie {
 
     fn bump(&mut self, text: &str, weight: u64) {
         let Some(key) = usable_key(text) else { return };
-        let Some(path) = self.find(key.as_bytes()) else { return };
+        let Some(path) = self.find(key.as_bytes()) else {
+            return;
+        };
         let node = path[path.len() - 1];
         for slot in self.node(node).entries {
             if slot != NONE {
@@ -291,7 +307,12 @@ impl Trie {
     }
 
     fn new_entry(&mut self, display: &str, kind: SuggestionKind) -> u32 {
-        let entry = Entry { spellings: vec![(display.into(), 1)], products: 1, bumps: 0, kind };
+        let entry = Entry {
+            spellings: vec![(display.into(), 1)],
+            products: 1,
+            bumps: 0,
+            kind,
+        };
         self.live_entries += 1;
         if let Some(slot) = self.free_entries.pop() {
             self.entries[slot as usize] = entry;
@@ -313,7 +334,9 @@ impl Trie {
 
     fn child(&self, node: u32, byte: u8) -> Result<u32, usize> {
         let children = &self.node(node).children;
-        children.binary_search_by_key(&byte, |&(first, _)| first).map(|index| children[index].1)
+        children
+            .binary_search_by_key(&byte, |&(first, _)| first)
+            .map(|index| children[index].1)
     }
 
     /// The path (root first) to the node where `key` ends exactly, if it does.
@@ -335,7 +358,9 @@ impl Trie {
         let mut rest = key;
         loop {
             self.node_mut(node).dirty = true;
-            let Some(&first) = rest.first() else { return node };
+            let Some(&first) = rest.first() else {
+                return node;
+            };
             let child = match self.child(node, first) {
                 Ok(child) => child,
                 Err(index) => {
@@ -350,7 +375,9 @@ impl Trie {
             if common < label.len() {
                 self.split(node, child, common);
             }
-            node = self.child(node, first).expect("the child or its split is there");
+            node = self
+                .child(node, first)
+                .expect("the child or its split is there");
             rest = &rest[common..];
         }
     }
@@ -484,7 +511,9 @@ impl Trie {
         let mut node = ROOT;
         let mut rest = prefix;
         while let Some(&first) = rest.first() {
-            let Ok(child) = self.child(node, first) else { return Vec::new() };
+            let Ok(child) = self.child(node, first) else {
+                return Vec::new();
+            };
             let label = &self.node(child).label;
             if rest.len() <= label.len() {
                 if !label.starts_with(rest) {
@@ -492,7 +521,9 @@ impl Trie {
                 }
                 rest = &[];
             } else {
-                let Some(after) = rest.strip_prefix(&**label) else { return Vec::new() };
+                let Some(after) = rest.strip_prefix(&**label) else {
+                    return Vec::new();
+                };
                 rest = after;
             }
             node = child;
@@ -503,7 +534,11 @@ impl Trie {
             .take(limit)
             .map(|slot| {
                 let entry = &self.entries[slot as usize];
-                Suggestion { text: entry.display().to_owned(), kind: entry.kind, score: entry.score() }
+                Suggestion {
+                    text: entry.display().to_owned(),
+                    kind: entry.kind,
+                    score: entry.score(),
+                }
             })
             .collect()
     }
@@ -511,7 +546,13 @@ impl Trie {
 
 impl Node {
     fn new(label: Box<[u8]>) -> Node {
-        Node { label, children: Vec::new(), entries: [NONE; 2], top: Box::from([]), dirty: true }
+        Node {
+            label,
+            children: Vec::new(),
+            entries: [NONE; 2],
+            top: Box::from([]),
+            dirty: true,
+        }
     }
 }
 
@@ -524,3 +565,5 @@ fn usable_key(text: &str) -> Option<String> {
     Some(key)
 }
 
+#[cfg(test)]
+mod tests;
