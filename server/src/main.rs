@@ -1,1 +1,286 @@
-fn main() {}
+//! `emporium`: serve the HTTP API, or import a catalog.
+//!
+//! The binary decides what the library leaves open: where logs go, which signals stop
+//! the server, and when the demo catalog is loaded. Errors here are `anyhow`, reported
+//! once on exit; the library's are typed.
+
+use std::fs::File;
+use std::io::{BufReader, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use emporium::Engine;
+use emporium_server::import::{ImportError, ImportObserver, LineRejection, import_jsonl};
+use emporium_server::{ServerConfig, Startup, demo};
+use indicatif::{ProgressBar, ProgressStyle};
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tracing_subscriber::EnvFilter;
+
+/// Largest `--body-limit` accepted (a sanity bound, not a recommendation).
+const BODY_LIMIT_BYTES_MAX: u64 = 1 << 30;
+/// How long blocking work (a commit in flight) may take to finish after the drain.
+const RUNTIME_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "emporium",
+    version,
+    about = "Emporium: a commerce engine in one process."
+)]
+struct Cli {
+    /// Log format on stderr: `text` for people, `json` (one object per line) for log
+    /// collectors. The level comes from RUST_LOG (default `info`).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API (prints `listening on http://ADDR` once bound).
+    Serve(ServeArgs),
+    /// Import products from a JSON Lines file (one `POST /v1/products` body per line;
+    /// bad lines are reported with their number and skipped).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Directory of the store; created if missing. On first start (missing or empty)
+    /// the sample catalog is loaded unless --no-demo is given.
+    #[arg(
+        long,
+        env = "EMPORIUM_DATA_DIR",
+        default_value = "./emporium-data",
+        value_name = "DIR"
+    )]
+    data_dir: PathBuf,
+    /// Address to listen on; port 0 picks a free port (the line printed on start shows
+    /// which).
+    #[arg(
+        long,
+        env = "EMPORIUM_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    listen: String,
+    /// Do not load the sample catalog into an empty data directory.
+    #[arg(long)]
+    no_demo: bool,
+    /// Requests per second allowed per client address (bursts up to N); 0 turns rate
+    /// limiting off. Over the limit a request is answered 429 with Retry-After.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    rate_limit: u32,
+    /// Largest request body in bytes; larger ones are answered 413.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES",
+          value_parser = clap::value_parser!(u64).range(1..=BODY_LIMIT_BYTES_MAX))]
+    body_limit: u64,
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The JSON Lines file to import.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Directory of the store; created if missing.
+    #[arg(
+        long,
+        env = "EMPORIUM_DATA_DIR",
+        default_value = "./emporium-data",
+        value_name = "DIR"
+    )]
+    data_dir: PathBuf,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Import(args) => import(args),
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+    let load_demo = !args.no_demo && is_missing_or_empty(&args.data_dir)?;
+    let engine = Engine::open(&args.data_dir)
+        .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
+    let config = ServerConfig {
+        body_limit_bytes: usize::try_from(args.body_limit).context("--body-limit is too large")?,
+        rate_limit_per_second: args.rate_limit,
+        startup: if load_demo {
+            Startup::pending()
+        } else {
+            Startup::finished()
+        },
+        ..ServerConfig::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(serve_until_signal(
+        engine.clone(),
+        &args.listen,
+        config,
+        load_demo,
+    ));
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN_TIMEOUT);
+    // The last handle: dropping it stops the committer after its last batch is on disk.
+    drop(engine);
+    tracing::info!("stopped");
+    outcome
+}
+
+async fn serve_until_signal(
+    engine: Engine,
+    listen: &str,
+    config: ServerConfig,
+    load_demo: bool,
+) -> Result<()> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr().context("no local address")?;
+    // Signal handlers go in before the address is announced: a supervisor (or a test)
+    // may send SIGTERM as soon as it reads it.
+    let shutdown = shutdown_signal()?;
+    announce(address)?;
+    let cancel_demo = Arc::new(AtomicBool::new(false));
+    let demo = load_demo.then(|| {
+        let (engine, startup, cancel) = (
+            engine.clone(),
+            config.startup.clone(),
+            Arc::clone(&cancel_demo),
+        );
+        tokio::task::spawn_blocking(move || load_demo_catalog(&engine, &startup, &cancel, address))
+    });
+    emporium_server::run(engine, listener, config, shutdown).await;
+    cancel_demo.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(demo) = demo {
+        // Stops at the next chunk boundary; a chunk in the committer is finished first.
+        let _ = demo.await;
+    }
+    Ok(())
+}
+
+/// The one line on stdout: tests and scripts read the port from it.
+fn announce(address: SocketAddr) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on http://{address}").context("cannot write to stdout")?;
+    stdout.flush().context("cannot write to stdout")?;
+    tracing::info!(%address, "listening");
+    Ok(())
+}
+
+/// Completes on the first SIGTERM or SIGINT (Ctrl-C).
+fn shutdown_signal() -> Result<impl Future<Output = ()>> {
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
+            _ = interrupt.recv() => tracing::info!("SIGINT: shutting down"),
+        }
+    })
+}
+
+fn load_demo_catalog(engine: &Engine, startup: &Startup, cancel: &AtomicBool, address: SocketAddr) {
+    tracing::info!("empty data directory: loading the sample catalog");
+    match demo::load_sample(engine, cancel) {
+        Ok(summary) => tracing::info!(
+            imported = summary.imported,
+            rejected = summary.rejected,
+            seconds = summary.elapsed.as_secs_f64(),
+            "sample catalog loaded; browse http://{address}/v1/products"
+        ),
+        Err(ImportError::Cancelled) => {
+            tracing::warn!("shutdown interrupted the sample catalog load; it stays partial")
+        }
+        Err(error) => tracing::error!(%error, "the sample catalog failed to load"),
+    }
+    // Ready even after a failed load: the server itself works, and the log says why
+    // the shelves are bare.
+    startup.finish();
+}
+
+fn is_missing_or_empty(dir: &Path) -> Result<bool> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => Ok(entries.next().is_none()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(error) => Err(error).with_context(|| format!("cannot read {}", dir.display())),
+    }
+}
+
+fn import(args: ImportArgs) -> Result<()> {
+    let file =
+        File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
+    let total_bytes = file.metadata().map(|meta| meta.len()).unwrap_or(0);
+    let engine = Engine::open(&args.data_dir)
+        .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
+    let bar = ProgressBar::new(total_bytes);
+    let template =
+        "{elapsed_precise} [{wide_bar}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta})";
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    let observer = ProgressReport { bar: bar.clone() };
+    let input = BufReader::with_capacity(1 << 20, file);
+    let outcome = import_jsonl(&engine, input, &observer, &AtomicBool::new(false));
+    bar.finish_and_clear();
+    let summary = outcome.with_context(|| format!("import of {} stopped", args.file.display()))?;
+    let seconds = summary.elapsed.as_secs_f64();
+    let rate = summary.imported as f64 / seconds.max(1e-9);
+    println!(
+        "imported {} products, rejected {} lines, in {seconds:.2} s ({rate:.0} products/s)",
+        summary.imported, summary.rejected
+    );
+    drop(engine);
+    Ok(())
+}
+
+/// Progress on stderr: the bar (when stderr is a terminal) and every refused line.
+struct ProgressReport {
+    bar: ProgressBar,
+}
+
+impl ImportObserver for ProgressReport {
+    fn read(&self, bytes: u64) {
+        self.bar.inc(bytes);
+    }
+
+    fn rejected(&self, rejection: &LineRejection) {
+        // `suspend`, not `println`: `println` prints nothing when the bar is hidden
+        // (stderr not a terminal), and a refused line must always be reported.
+        self.bar.suspend(|| eprintln!("{rejection}"));
+    }
+}

@@ -1,0 +1,347 @@
+//! The one mapping from failures to HTTP: every engine error and every refusal of the
+//! HTTP layer becomes a status code plus the API.md error object
+//! `{"error": {"type", "code", "message", "param"}}`.
+//!
+//! Bad input is always a 4xx that names the field; a 500 is always a bug, so it is
+//! logged with the details while the client sees only a generic message (internals
+//! such as file paths never leak into a reply).
+
+use bytes::Bytes;
+use emporium::search::SearchError;
+use emporium::{CatalogError, Error, StoreError, ValidationError};
+use http_body_util::Full;
+use hyper::header::{self, HeaderName, HeaderValue};
+use hyper::{Response, StatusCode};
+use serde::Serialize;
+
+/// The `type` of an error object: the family a client branches on (API.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorType {
+    /// 400, 413, 415, 422: the request itself is wrong.
+    InvalidRequest,
+    /// 401: no valid credentials.
+    Authentication,
+    /// 403: valid credentials, not allowed.
+    Authorization,
+    /// 404: no such resource (unknown and malformed ids alike).
+    NotFound,
+    /// 409, 412: the request conflicts with the current state.
+    Conflict,
+    /// 429: too many requests; see `Retry-After`.
+    RateLimited,
+    /// 503: try again later.
+    Unavailable,
+    /// 500: a bug.
+    Internal,
+}
+
+/// A refusal, ready to render: status, the error object, and any header it needs
+/// (`Allow` on a 405, `Retry-After` on a 429).
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The error family.
+    pub kind: ErrorType,
+    /// A stable machine word (`duplicate_sku`, `invalid_type`…).
+    pub code: &'static str,
+    /// A sentence for people.
+    pub message: String,
+    /// The offending field or query parameter, where there is one.
+    pub param: Option<String>,
+    /// Extra response headers.
+    pub headers: Vec<(HeaderName, String)>,
+}
+
+impl ApiError {
+    /// An error with no `param` and no extra header.
+    pub fn new(
+        status: StatusCode,
+        kind: ErrorType,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            kind,
+            code,
+            message: message.into(),
+            param: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// The same error, naming `param` (an empty name means none).
+    pub fn with_param(mut self, param: impl Into<String>) -> ApiError {
+        let param = param.into();
+        self.param = (!param.is_empty()).then_some(param);
+        self
+    }
+
+    /// 422: a field or query parameter broke a rule.
+    pub fn invalid(param: &str, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorType::InvalidRequest,
+            code,
+            message,
+        )
+        .with_param(param)
+    }
+
+    /// 404 for a path that names nothing.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, ErrorType::NotFound, code, message)
+    }
+
+    /// 405 with the methods the path does accept.
+    pub fn method_not_allowed(allow: &str) -> ApiError {
+        let mut error = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorType::InvalidRequest,
+            "method_not_allowed",
+            format!("this path accepts {allow}"),
+        );
+        error.headers.push((header::ALLOW, allow.to_string()));
+        error
+    }
+
+    /// 429 with the seconds to wait.
+    pub fn rate_limited(retry_after_seconds: u64) -> ApiError {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorType::RateLimited,
+            "rate_limited",
+            format!("too many requests; retry in {retry_after_seconds} s"),
+        );
+        error
+            .headers
+            .push((header::RETRY_AFTER, retry_after_seconds.to_string()));
+        error
+    }
+
+    /// 500: a bug. The details go to the log, not to the client.
+    pub fn internal(detail: &dyn std::fmt::Display) -> ApiError {
+        tracing::error!(error = %detail, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorType::Internal,
+            "internal",
+            "an unexpected error occurred; the request id identifies it in the server log",
+        )
+    }
+
+    /// 503: the server cannot answer now.
+    pub fn unavailable(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorType::Unavailable,
+            code,
+            message,
+        )
+    }
+
+    /// The reply: status, JSON error object, and the error's headers.
+    pub fn into_response(self) -> Response<Full<Bytes>> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            error: Object<'a>,
+        }
+        #[derive(Serialize)]
+        struct Object<'a> {
+            #[serde(rename = "type")]
+            kind: ErrorType,
+            code: &'a str,
+            message: &'a str,
+            param: Option<&'a str>,
+        }
+        let body = Body {
+            error: Object {
+                kind: self.kind,
+                code: self.code,
+                message: &self.message,
+                param: self.param.as_deref(),
+            },
+        };
+        let mut response = crate::render::json(self.status, &body);
+        for (name, value) in self.headers {
+            // Values are built here from digits and method names, so always valid.
+            if let Ok(value) = HeaderValue::try_from(value) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(error: ValidationError) -> ApiError {
+        ApiError::invalid(&error.field, error.code, error.message)
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> ApiError {
+        from_engine(error)
+    }
+}
+
+/// The one mapping from engine errors to HTTP (DESIGN.md: each kind to one status).
+pub fn from_engine(error: Error) -> ApiError {
+    match error {
+        Error::Invalid(error) => error.into(),
+        Error::Catalog(error) => from_catalog(error),
+        Error::Store(error) => from_store(error),
+        Error::Search(error) => from_search(error),
+        // `Error` is non_exhaustive: a kind this server does not know yet is a bug here.
+        other => ApiError::internal(&other),
+    }
+}
+
+fn from_catalog(error: CatalogError) -> ApiError {
+    let message = error.to_string();
+    match error {
+        CatalogError::ProductNotFound { .. } => ApiError::not_found("product_not_found", message),
+        // A category is only ever named by a request field (a body's `category_id`, a
+        // `parent_id`), so an unknown one is a field that fails validation.
+        CatalogError::CategoryNotFound { field, .. } => {
+            ApiError::invalid(field, "category_not_found", message)
+        }
+        CatalogError::DuplicateSku { .. } => conflict("duplicate_sku", message).with_param("sku"),
+        CatalogError::DuplicateCategory { .. } => {
+            conflict("duplicate_category", message).with_param("name")
+        }
+        CatalogError::VersionMismatch { .. } => ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            ErrorType::Conflict,
+            "version_mismatch",
+            message,
+        ),
+        other => ApiError::internal(&other),
+    }
+}
+
+fn conflict(code: &'static str, message: String) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, ErrorType::Conflict, code, message)
+}
+
+fn from_search(error: SearchError) -> ApiError {
+    let message = error.to_string();
+    match error {
+        SearchError::InvalidCursor => ApiError::invalid("cursor", "invalid_cursor", message),
+        SearchError::InvalidRequest { field, .. } => ApiError::invalid(field, "invalid", message),
+        SearchError::Store(error) => from_store(error),
+        other => {
+            // The index failed (I/O, corruption): it can be rebuilt from the store, and
+            // the client may retry; the operator needs the details.
+            tracing::error!(error = %other, "search index error");
+            ApiError::unavailable("search_unavailable", "search is unavailable; retry later")
+        }
+    }
+}
+
+fn from_store(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Closed => ApiError::unavailable("shutting_down", "the server is shutting down"),
+        other => {
+            // Operating trouble (disk full, I/O): the operation did not happen, so the
+            // client may retry; the operator needs the details.
+            tracing::error!(error = %other, "store error");
+            ApiError::unavailable("store_unavailable", "storage is unavailable; retry later")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    fn body_of(error: ApiError) -> (StatusCode, serde_json::Value) {
+        let response = error.into_response();
+        let status = response.status();
+        let bytes = collect_body(response.into_body());
+        (status, serde_json::from_slice(&bytes).expect("json"))
+    }
+
+    fn collect_body(body: Full<Bytes>) -> Bytes {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime
+            .block_on(body.collect())
+            .map(|collected| collected.to_bytes())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn validation_is_422_naming_the_field() {
+        let error = Error::Invalid(ValidationError::new("price.amount", "out_of_range", "m"));
+        let (status, body) = body_of(from_engine(error));
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["error"]["type"], "invalid_request");
+        assert_eq!(body["error"]["code"], "out_of_range");
+        assert_eq!(body["error"]["param"], "price.amount");
+    }
+
+    #[test]
+    fn catalog_errors_have_their_statuses() {
+        let cases = [
+            (
+                CatalogError::ProductNotFound { id: "x".into() },
+                404,
+                "not_found",
+                "product_not_found",
+            ),
+            (
+                CatalogError::DuplicateSku { sku: "A".into() },
+                409,
+                "conflict",
+                "duplicate_sku",
+            ),
+            (
+                CatalogError::VersionMismatch {
+                    expected: 1,
+                    current: 2,
+                },
+                412,
+                "conflict",
+                "version_mismatch",
+            ),
+            (
+                CatalogError::CategoryNotFound {
+                    id: "cat_x".into(),
+                    field: "category_id",
+                },
+                422,
+                "invalid_request",
+                "category_not_found",
+            ),
+        ];
+        for (error, status, kind, code) in cases {
+            let (got, body) = body_of(from_engine(Error::Catalog(error)));
+            assert_eq!(got.as_u16(), status);
+            assert_eq!(body["error"]["type"], kind);
+            assert_eq!(body["error"]["code"], code);
+        }
+    }
+
+    #[test]
+    fn store_errors_are_503_without_details() {
+        let io = std::io::Error::other("/secret/path failed");
+        let (status, body) = body_of(from_engine(Error::Store(StoreError::Io(io.into()))));
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["error"]["type"], "unavailable");
+        assert!(!body.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn extra_headers_are_set() {
+        let response = ApiError::method_not_allowed("GET").into_response();
+        assert_eq!(response.headers()[header::ALLOW], "GET");
+        let response = ApiError::rate_limited(3).into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "3");
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+}

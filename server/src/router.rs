@@ -1,0 +1,217 @@
+//! The route table and the matcher.
+//!
+//! [`ROUTES`] is the one list of what the server answers: the dispatcher matches on its
+//! [`RouteId`]s, the metrics pre-register one series per entry, and a test checks that
+//! the OpenAPI document states exactly these operations. A pattern is literal segments
+//! and `{name}` parameters (OpenAPI's own syntax), matched segment by segment; a
+//! parameter is percent-decoded and never empty.
+
+use hyper::Method;
+
+use crate::query::percent_decode;
+
+/// Every operation the server answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RouteId {
+    /// `GET /healthz`
+    Healthz,
+    /// `GET /readyz`
+    Readyz,
+    /// `GET /metrics`
+    Metrics,
+    /// `GET /openapi.json`
+    OpenApi,
+    /// `GET /v1/categories`
+    ListCategories,
+    /// `GET /v1/products`
+    ListProducts,
+    /// `GET /v1/products/{id}`
+    GetProduct,
+    /// `GET /v1/inventory/{sku}`
+    GetInventory,
+    /// `GET /v1/search`
+    Search,
+    /// `GET /v1/autocomplete`
+    Autocomplete,
+}
+
+/// One entry of the route table.
+#[derive(Debug)]
+pub struct Route {
+    /// The method it answers.
+    pub method: Method,
+    /// The path pattern, e.g. `/v1/products/{id}`.
+    pub pattern: &'static str,
+    /// What answers it.
+    pub id: RouteId,
+}
+
+const fn get(pattern: &'static str, id: RouteId) -> Route {
+    Route {
+        method: Method::GET,
+        pattern,
+        id,
+    }
+}
+
+/// The route table.
+pub static ROUTES: [Route; 10] = [
+    get("/healthz", RouteId::Healthz),
+    get("/readyz", RouteId::Readyz),
+    get("/metrics", RouteId::Metrics),
+    get("/openapi.json", RouteId::OpenApi),
+    get("/v1/categories", RouteId::ListCategories),
+    get("/v1/products", RouteId::ListProducts),
+    get("/v1/products/{id}", RouteId::GetProduct),
+    get("/v1/inventory/{sku}", RouteId::GetInventory),
+    get("/v1/search", RouteId::Search),
+    get("/v1/autocomplete", RouteId::Autocomplete),
+];
+
+/// Most path parameters in one pattern.
+const PARAMS_MAX: usize = 4;
+
+/// The decoded parameters of a matched path, by name.
+#[derive(Debug, Default)]
+pub struct Params {
+    values: Vec<(&'static str, String)>,
+}
+
+impl Params {
+    /// The value of `name`; empty if the pattern has no such parameter (a programming
+    /// error the route tests catch).
+    pub fn get(&self, name: &str) -> &str {
+        self.values
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map_or("", |(_, value)| value.as_str())
+    }
+}
+
+/// What a request's method and path lead to.
+#[derive(Debug)]
+pub enum Match {
+    /// A route, by its index in [`ROUTES`], with the path's parameters.
+    Found {
+        /// Index in [`ROUTES`].
+        index: usize,
+        /// The path parameters.
+        params: Params,
+    },
+    /// The path exists but not for this method; `allow` lists the methods it accepts.
+    MethodNotAllowed {
+        /// For the `Allow` header, e.g. `GET, POST`.
+        allow: String,
+    },
+    /// No route has this path.
+    NotFound,
+}
+
+/// Finds the route for `method` and `path`.
+pub fn route(method: &Method, path: &str) -> Match {
+    let mut allowed: Vec<&str> = Vec::new();
+    for (index, route) in ROUTES.iter().enumerate() {
+        let Some(params) = match_pattern(route.pattern, path) else {
+            continue;
+        };
+        if route.method == *method {
+            return Match::Found { index, params };
+        }
+        if !allowed.contains(&route.method.as_str()) {
+            allowed.push(route.method.as_str());
+        }
+    }
+    if allowed.is_empty() {
+        Match::NotFound
+    } else {
+        Match::MethodNotAllowed {
+            allow: allowed.join(", "),
+        }
+    }
+}
+
+fn match_pattern(pattern: &'static str, path: &str) -> Option<Params> {
+    let mut params = Params::default();
+    let mut segments = path.split('/');
+    for expected in pattern.split('/') {
+        let segment = segments.next()?;
+        match expected
+            .strip_prefix('{')
+            .and_then(|rest| rest.strip_suffix('}'))
+        {
+            Some(name) => {
+                let value = percent_decode(segment, false);
+                if value.is_empty() || params.values.len() == PARAMS_MAX {
+                    return None;
+                }
+                params.values.push((name, value));
+            }
+            None if expected == segment => {}
+            None => return None,
+        }
+    }
+    // Extra segments (including a trailing slash) are another path.
+    segments.next().is_none().then_some(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(method: Method, path: &str) -> Option<(RouteId, Params)> {
+        match route(&method, path) {
+            Match::Found { index, params } => Some((ROUTES[index].id, params)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn matches_literals_and_parameters() {
+        let (id, _) = found(Method::GET, "/v1/products").expect("matches");
+        assert_eq!(id, RouteId::ListProducts);
+        let (id, params) = found(Method::GET, "/v1/products/prod_abc").expect("matches");
+        assert_eq!(id, RouteId::GetProduct);
+        assert_eq!(params.get("id"), "prod_abc");
+    }
+
+    #[test]
+    fn parameters_are_percent_decoded_and_keep_plus() {
+        let (_, params) = found(Method::GET, "/v1/inventory/A+B%2FC%C3%A9").expect("matches");
+        assert_eq!(params.get("sku"), "A+B/Cé");
+    }
+
+    #[test]
+    fn unknown_paths_and_wrong_methods() {
+        for path in [
+            "/",
+            "/v1",
+            "/v1/products/",
+            "/v1/products/x/y",
+            "/v1/inventory/",
+            "",
+        ] {
+            assert!(
+                matches!(route(&Method::GET, path), Match::NotFound),
+                "{path}"
+            );
+        }
+        match route(&Method::DELETE, "/v1/products/x") {
+            Match::MethodNotAllowed { allow } => assert_eq!(allow, "GET"),
+            other => panic!("expected 405, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn patterns_are_well_formed_and_distinct() {
+        for (index, route) in ROUTES.iter().enumerate() {
+            assert!(route.pattern.starts_with('/'), "{}", route.pattern);
+            for other in &ROUTES[index + 1..] {
+                assert!(
+                    (route.method.clone(), route.pattern) != (other.method.clone(), other.pattern),
+                    "duplicate route {}",
+                    route.pattern
+                );
+            }
+        }
+    }
+}

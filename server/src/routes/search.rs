@@ -1,0 +1,86 @@
+//! `GET /v1/search`: full-text search over active products with filters, facet counts
+//! over the whole result set, highlights and an exact total.
+//!
+//! A search scores and counts every match (facets, `total`), which on a large catalog
+//! takes milliseconds rather than microseconds, so it runs on the blocking pool instead
+//! of holding a runtime thread that other connections are waiting on.
+
+use std::collections::BTreeMap;
+
+use emporium::search::{
+    Facets, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SearchRequest, SearchResults,
+};
+use hyper::StatusCode;
+use serde::Serialize;
+
+use super::Reply;
+use crate::error::ApiError;
+use crate::query::Query;
+use crate::render::{ProductView, json};
+use crate::service::State;
+
+#[derive(Serialize)]
+struct Hit<'a> {
+    product: ProductView<'a>,
+    score: f32,
+    highlights: &'a BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    data: Vec<Hit<'a>>,
+    facets: &'a Facets,
+    total: u64,
+    next_cursor: Option<&'a str>,
+    took_us: u64,
+}
+
+pub(super) async fn search(state: &State, query: &Query) -> Reply {
+    let request = parse(query)?;
+    let engine = state.engine.clone();
+    let results = tokio::task::spawn_blocking(move || engine.search(&request))
+        .await
+        .map_err(|error| ApiError::internal(&format!("search task failed: {error}")))??;
+    render(state, &results)
+}
+
+/// Range checks (limit, lengths, prices, cursors) are the engine's, which names the
+/// field; here only what cannot be expressed as a `SearchRequest` is refused.
+fn parse(query: &Query) -> Result<SearchRequest, ApiError> {
+    Ok(SearchRequest {
+        q: query.get("q").unwrap_or_default().to_string(),
+        category: query.category("category")?,
+        brand: query.get("brand").map(str::to_string),
+        min_price: query.u64("min_price", u64::MAX)?,
+        max_price: query.u64("max_price", u64::MAX)?,
+        in_stock: query.flag("in_stock")?,
+        limit: query.limit(SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX)?,
+        cursor: query.cursor()?.map(str::to_string),
+    })
+}
+
+fn render(state: &State, results: &SearchResults) -> Reply {
+    // A hit archived between the search and this read is left out rather than shown.
+    let mut products = Vec::with_capacity(results.hits.len());
+    for hit in &results.hits {
+        if let Some(product) = state.engine.product(hit.product_id)? {
+            products.push((product, hit));
+        }
+    }
+    let data = products
+        .iter()
+        .map(|(product, hit)| Hit {
+            product: ProductView::new(product, state.engine.stock(product.id)),
+            score: hit.score,
+            highlights: &hit.highlights,
+        })
+        .collect();
+    let page = Page {
+        data,
+        facets: &results.facets,
+        total: results.total,
+        next_cursor: results.next_cursor.as_deref(),
+        took_us: results.took_us,
+    };
+    Ok(json(StatusCode::OK, &page))
+}
