@@ -1,6 +1,7 @@
 //! Request bodies → engine inputs: JSON values to [`NewProduct`], [`ProductPatch`] and
-//! [`NewCategory`], with every refusal naming the field by its JSON path
-//! (`price.amount`, `attributes.color`, `images.2`).
+//! [`NewCategory`], and (in `users.rs`) to accounts, profile changes and addresses, with
+//! every refusal naming the field by its JSON path (`price.amount`, `attributes.color`,
+//! `images.2`, `preferences.locale`).
 //!
 //! One decoder serves every way a product comes in (`POST /v1/products`, `PATCH`, and
 //! `emporium import`), so a line that the importer refuses is refused by the API with
@@ -19,6 +20,12 @@ use emporium::{
     ValidationError,
 };
 use serde_json::{Map, Value};
+
+mod users;
+
+pub use users::{
+    Credentials, NEW_ADDRESS_FIELDS, address_patch, credentials, new_address, new_user, user_patch,
+};
 
 /// The fields of a `POST /v1/products` body.
 pub const NEW_PRODUCT_FIELDS: &[&str] = &[
@@ -243,17 +250,27 @@ fn string(value: &Value, field: &str) -> Result<String, ValidationError> {
         .ok_or_else(|| type_error(field, "a string"))
 }
 
+/// Largest whole number a JSON float holds exactly (2^53).
+const FLOAT_EXACT_MAX: f64 = 9_007_199_254_740_992.0;
+
 /// A non-negative whole number that fits in 64 bits (money and stock never go
-/// negative and are never fractional).
+/// negative and are never fractional). `100.0` is `100`, as JSON Schema's `integer`
+/// says, up to 2^53 (beyond it a float is not exact; every limit is far below).
 fn whole(value: &Value, field: &str) -> Result<u64, ValidationError> {
     if let Some(whole) = value.as_u64() {
         return Ok(whole);
     }
-    if value.as_i64().is_some_and(|number| number < 0) {
+    let negative = value.as_i64().is_some_and(|number| number < 0)
+        || value.as_f64().is_some_and(|number| number < 0.0);
+    if negative {
         let message = format!("`{field}` must not be negative");
         return Err(ValidationError::new(field, "out_of_range", message));
     }
-    Err(type_error(field, "a whole number"))
+    match value.as_f64() {
+        // Exact: a whole float no larger than 2^53 converts without rounding.
+        Some(number) if number.fract() == 0.0 && number <= FLOAT_EXACT_MAX => Ok(number as u64),
+        _ => Err(type_error(field, "a whole number")),
+    }
 }
 
 fn money(value: &Value, field: &str) -> Result<Money, ValidationError> {

@@ -8,7 +8,7 @@
 
 use bytes::Bytes;
 use emporium::search::SearchError;
-use emporium::{CatalogError, Error, StoreError, ValidationError};
+use emporium::{CatalogError, Error, StoreError, UserError, ValidationError};
 use http_body_util::Full;
 use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
@@ -107,6 +107,41 @@ impl ApiError {
         error
     }
 
+    /// 401 with the `WWW-Authenticate` challenge RFC 6750 asks for (`invalid_token`
+    /// when a token was sent and refused).
+    pub fn unauthenticated(code: &'static str, message: impl Into<String>) -> ApiError {
+        let challenge = match code {
+            "token_invalid" => r#"Bearer realm="emporium", error="invalid_token""#,
+            _ => r#"Bearer realm="emporium""#,
+        };
+        let mut error = ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorType::Authentication,
+            code,
+            message,
+        );
+        error
+            .headers
+            .push((header::WWW_AUTHENTICATE, challenge.to_string()));
+        error
+    }
+
+    /// 412: the `If-Match` version is not the current one.
+    pub fn version_mismatch(message: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            ErrorType::Conflict,
+            "version_mismatch",
+            message,
+        )
+    }
+
+    /// 429 after a limiter's `wait`, rounded up to whole seconds (at least 1).
+    pub fn rate_limited_for(wait: std::time::Duration) -> ApiError {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        ApiError::rate_limited(seconds.max(1))
+    }
+
     /// 429 with the seconds to wait.
     pub fn rate_limited(retry_after_seconds: u64) -> ApiError {
         let mut error = ApiError::new(
@@ -194,6 +229,7 @@ pub fn from_engine(error: Error) -> ApiError {
         Error::Catalog(error) => from_catalog(error),
         Error::Store(error) => from_store(error),
         Error::Search(error) => from_search(error),
+        Error::Users(error) => from_users(error),
         // `Error` is non_exhaustive: a kind this server does not know yet is a bug here.
         other => ApiError::internal(&other),
     }
@@ -212,12 +248,25 @@ fn from_catalog(error: CatalogError) -> ApiError {
         CatalogError::DuplicateCategory { .. } => {
             conflict("duplicate_category", message).with_param("name")
         }
-        CatalogError::VersionMismatch { .. } => ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            ErrorType::Conflict,
-            "version_mismatch",
-            message,
-        ),
+        CatalogError::VersionMismatch { .. } => ApiError::version_mismatch(message),
+        other => ApiError::internal(&other),
+    }
+}
+
+/// Every [`UserError`] keeps the engine's own [`UserError::code`].
+fn from_users(error: UserError) -> ApiError {
+    let code = error.code();
+    let message = error.to_string();
+    match error {
+        UserError::EmailTaken { .. } => conflict(code, message).with_param("email"),
+        UserError::InvalidCredentials | UserError::TokenInvalid => {
+            ApiError::unauthenticated(code, message)
+        }
+        UserError::UserNotFound { .. } | UserError::AddressNotFound { .. } => {
+            ApiError::not_found(code, message)
+        }
+        UserError::TooManyAddresses { .. } => conflict(code, message),
+        // Crypto (the RNG or the hasher failed) and kinds this server does not know yet.
         other => ApiError::internal(&other),
     }
 }
@@ -324,6 +373,66 @@ mod tests {
             assert_eq!(got.as_u16(), status);
             assert_eq!(body["error"]["type"], kind);
             assert_eq!(body["error"]["code"], code);
+        }
+    }
+
+    #[test]
+    fn user_errors_have_their_statuses_and_codes() {
+        let cases = [
+            (
+                UserError::EmailTaken {
+                    email: "a@b.c".into(),
+                },
+                409,
+                "conflict",
+                Some("email"),
+            ),
+            (UserError::InvalidCredentials, 401, "authentication", None),
+            (UserError::TokenInvalid, 401, "authentication", None),
+            (
+                UserError::UserNotFound { id: "usr_x".into() },
+                404,
+                "not_found",
+                None,
+            ),
+            (
+                UserError::AddressNotFound { id: "adr_x".into() },
+                404,
+                "not_found",
+                None,
+            ),
+            (
+                UserError::TooManyAddresses { max: 50 },
+                409,
+                "conflict",
+                None,
+            ),
+            (
+                UserError::Crypto {
+                    message: "rng".into(),
+                },
+                500,
+                "internal",
+                None,
+            ),
+        ];
+        for (error, status, kind, param) in cases {
+            let code = error.code();
+            let response = from_engine(Error::Users(error)).into_response();
+            assert_eq!(
+                response.status() == StatusCode::UNAUTHORIZED,
+                response.headers().contains_key(header::WWW_AUTHENTICATE)
+            );
+            let (got, body) = (response.status(), {
+                let bytes = collect_body(response.into_body());
+                serde_json::from_slice::<serde_json::Value>(&bytes).expect("json")
+            });
+            assert_eq!(got.as_u16(), status, "{code}");
+            assert_eq!(body["error"]["type"], kind, "{code}");
+            assert_eq!(body["error"]["param"].as_str(), param, "{code}");
+            if status != 500 {
+                assert_eq!(body["error"]["code"], code);
+            }
         }
     }
 

@@ -12,13 +12,24 @@
 //!   limits, and shutdown is a future passed in: stop accepting, drain in-flight
 //!   requests under a deadline, return.
 //! - `service.rs`: the per-request pipeline: the `X-Request-Id` (echoed or made) in a
-//!   tracing span around everything the request logs, rate limiting, routing, a
-//!   timeout, panic containment, metrics, and the headers every reply carries.
-//! - [`router`]: the route table (method and path pattern) and the matcher; unknown
-//!   paths are 404 and known paths with another method 405 with `Allow`.
-//! - `routes/`: one file per resource (`products.rs`, `categories.rs`, `search.rs`,
-//!   `autocomplete.rs`, `inventory.rs`, `health.rs`, `metrics.rs`, `openapi.rs`), each
-//!   parsing, calling and rendering.
+//!   tracing span around everything the request logs, the CORS preflight, the caller,
+//!   routing, rate limiting, the route's access check, a timeout, panic containment,
+//!   metrics, and the headers every reply carries (security headers, CORS).
+//! - `auth.rs`: `Authorization: Bearer <token>` → the caller (the engine answers from
+//!   its in-memory session map, so this is inline on every request), and the
+//!   `require_user` / `require_admin` checks: 401 `missing_token` or `token_invalid`,
+//!   403 for a customer on an admin route.
+//! - [`router`]: the route table (method, path pattern, and who may call it) and the
+//!   matcher; unknown paths are 404 and known paths with another method 405 with
+//!   `Allow`. Access is enforced from the table before any handler runs.
+//! - `routes/`: one file per resource (`auth.rs`, `me.rs`, `addresses.rs`,
+//!   `products.rs`, `categories.rs`, `search.rs`, `autocomplete.rs`, `inventory.rs`,
+//!   `health.rs`, `metrics.rs`, `openapi.rs`), each parsing, calling and rendering.
+//! - `ratelimit.rs`: token buckets. `--rate-limit N` (off by default) limits requests
+//!   per client, keyed by the account of a valid token, else by the address; sign-in
+//!   has its own limiter, always on, per account *and* per address, counting only
+//!   failed attempts. Both answer 429 with `Retry-After`.
+//! - [`cors`]: `--cors-origin` (off by default): preflights and the CORS headers.
 //! - [`decode`]: JSON bodies to engine inputs, naming the offending field; shared with
 //!   `emporium import`. [`body`] reads bodies under the size limit; [`error`] is the one
 //!   mapping from engine errors to statuses and the API.md error object.
@@ -26,9 +37,10 @@
 //! - [`import`]: the JSON Lines importer (parallel decoding, pipelined commits) behind
 //!   `emporium import` and the demo catalog ([`demo`]).
 //!
-//! Engine calls that write block until the group commit's fsync, and a search counts
-//! every match for its facets, so those run on `spawn_blocking`; the other reads finish
-//! in microseconds and run inline on the runtime.
+//! Engine calls that write block until the group commit's fsync, a search counts every
+//! match for its facets, and registration and sign-in hash a password with argon2id
+//! (tens of milliseconds of CPU), so those run on `spawn_blocking`; the other reads
+//! (authentication included) finish in microseconds and run inline on the runtime.
 //!
 //! ```no_run
 //! # async fn example() -> std::io::Result<()> {
@@ -42,7 +54,9 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod auth;
 pub mod body;
+pub mod cors;
 pub mod decode;
 pub mod demo;
 pub mod error;
@@ -61,6 +75,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+pub use ratelimit::LoginLimit;
 pub use server::run;
 
 /// How the server behaves; [`ServerConfig::default`] follows API.md.
@@ -68,8 +83,13 @@ pub use server::run;
 pub struct ServerConfig {
     /// Largest request body accepted; larger ones are 413 (default 1 MiB).
     pub body_limit_bytes: usize,
-    /// Requests per second per client; 0 turns rate limiting off.
+    /// Requests per second per client (the account of a valid token, else the
+    /// address), with bursts of as many; 0 turns rate limiting off.
     pub rate_limit_per_second: u32,
+    /// Sign-in attempts per account and per address; always on.
+    pub login_limit: LoginLimit,
+    /// Origins allowed to call the API from a browser (`*` for any); empty: no CORS.
+    pub cors_origins: Vec<String>,
     /// Most connections open at once; beyond it new connections wait in the backlog.
     pub connections_max: usize,
     /// Longest time one request may take before it is answered 503.
@@ -85,6 +105,8 @@ impl Default for ServerConfig {
         ServerConfig {
             body_limit_bytes: body::BODY_BYTES_MAX_DEFAULT,
             rate_limit_per_second: 0,
+            login_limit: LoginLimit::default(),
+            cors_origins: Vec::new(),
             connections_max: CONNECTIONS_MAX_DEFAULT,
             request_timeout: Duration::from_secs(30),
             drain_timeout: Duration::from_secs(10),

@@ -15,6 +15,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use emporium::Engine;
+use emporium_server::cors::CORS_ORIGINS_MAX;
 use emporium_server::import::{ImportError, ImportObserver, LineRejection, import_jsonl};
 use emporium_server::{ServerConfig, Startup, demo};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -51,6 +52,12 @@ enum LogFormat {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the HTTP API (prints `listening on http://ADDR` once bound).
+    ///
+    /// On first start (a missing or empty data directory) without --admin-email, a demo
+    /// admin `admin@emporium.local` is created with a random password, printed once on
+    /// stdout right after the `listening on` line as
+    /// `demo admin: admin@emporium.local / PASSWORD`. Nothing else keeps the password:
+    /// note it, or give --admin-email/--admin-password on a later start to set one.
     Serve(ServeArgs),
     /// Import products from a JSON Lines file (one `POST /v1/products` body per line;
     /// bad lines are reported with their number and skipped).
@@ -80,10 +87,35 @@ struct ServeArgs {
     /// Do not load the sample catalog into an empty data directory.
     #[arg(long)]
     no_demo: bool,
-    /// Requests per second allowed per client address (bursts up to N); 0 turns rate
-    /// limiting off. Over the limit a request is answered 429 with Retry-After.
+    /// Requests per second allowed per client (the account of a valid token, else the
+    /// address), in bursts of up to N; 0 turns rate limiting off. Over the limit a
+    /// request is answered 429 with Retry-After. Sign-in attempts have their own limit,
+    /// always on: 10 failures at once, then 5 a minute, per account and per address.
     #[arg(long, default_value_t = 0, value_name = "N")]
     rate_limit: u32,
+    /// Makes sure this admin account exists at start: creates it, or promotes the
+    /// account with this email and sets its password. Needs --admin-password.
+    #[arg(
+        long,
+        env = "EMPORIUM_ADMIN_EMAIL",
+        value_name = "EMAIL",
+        requires = "admin_password"
+    )]
+    admin_email: Option<String>,
+    /// The admin's password (8–128 characters). Prefer the environment variable: a
+    /// command line is visible to every user of the machine.
+    #[arg(
+        long,
+        env = "EMPORIUM_ADMIN_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD",
+        requires = "admin_email"
+    )]
+    admin_password: Option<String>,
+    /// An origin allowed to call the API from a browser (`https://shop.example`, or `*`
+    /// for any); repeat for several. Without it, replies carry no CORS headers.
+    #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = emporium_server::cors::parse_origin)]
+    cors_origins: Vec<String>,
     /// Largest request body in bytes; larger ones are answered 413.
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES",
           value_parser = clap::value_parser!(u64).range(1..=BODY_LIMIT_BYTES_MAX))]
@@ -131,12 +163,18 @@ fn init_logging(format: LogFormat) {
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
-    let load_demo = !args.no_demo && is_missing_or_empty(&args.data_dir)?;
+    let first_start = is_missing_or_empty(&args.data_dir)?;
+    let load_demo = !args.no_demo && first_start;
+    if args.cors_origins.len() > CORS_ORIGINS_MAX {
+        anyhow::bail!("at most {CORS_ORIGINS_MAX} --cors-origin values are accepted");
+    }
     let engine = Engine::open(&args.data_dir)
         .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
+    let demo_admin = ensure_admin(&engine, &args, first_start)?;
     let config = ServerConfig {
         body_limit_bytes: usize::try_from(args.body_limit).context("--body-limit is too large")?,
         rate_limit_per_second: args.rate_limit,
+        cors_origins: args.cors_origins.clone(),
         startup: if load_demo {
             Startup::pending()
         } else {
@@ -153,6 +191,7 @@ fn serve(args: ServeArgs) -> Result<()> {
         &args.listen,
         config,
         load_demo,
+        demo_admin,
     ));
     runtime.shutdown_timeout(RUNTIME_SHUTDOWN_TIMEOUT);
     // The last handle: dropping it stops the committer after its last batch is on disk.
@@ -161,11 +200,61 @@ fn serve(args: ServeArgs) -> Result<()> {
     outcome
 }
 
+/// The name given to an admin account the CLI creates.
+const ADMIN_NAME: &str = "Admin";
+/// The demo admin's email (API.md's CLI contract).
+const DEMO_ADMIN_EMAIL: &str = "admin@emporium.local";
+/// Characters in the demo admin's random password (about 119 bits).
+const DEMO_PASSWORD_CHARS: usize = 20;
+
+/// `--admin-email`/`--admin-password` → that admin exists. Without them, on a first
+/// start, a demo admin with a random password; its credentials are returned to be
+/// printed once, after the `listening on` line.
+fn ensure_admin(engine: &Engine, args: &ServeArgs, first_start: bool) -> Result<Option<String>> {
+    if let (Some(email), Some(password)) = (&args.admin_email, &args.admin_password) {
+        let admin = engine
+            .ensure_admin(email, password, ADMIN_NAME)
+            .map_err(|error| anyhow::anyhow!("--admin-email/--admin-password: {error}"))?;
+        tracing::info!(email = %admin.email, "admin account ensured");
+        return Ok(None);
+    }
+    if !first_start {
+        return Ok(None);
+    }
+    let password = random_password()?;
+    engine
+        .ensure_admin(DEMO_ADMIN_EMAIL, &password, ADMIN_NAME)
+        .context("cannot create the demo admin")?;
+    Ok(Some(format!("demo admin: {DEMO_ADMIN_EMAIL} / {password}")))
+}
+
+/// Letters and digits from the operating system's RNG (without look-alikes such as
+/// `0`/`O`, so it can be typed from a screen).
+fn random_password() -> Result<String> {
+    use rand::TryRngCore;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut password = String::with_capacity(DEMO_PASSWORD_CHARS);
+    let mut byte = [0u8; 1];
+    while password.len() < DEMO_PASSWORD_CHARS {
+        rand::rngs::OsRng
+            .try_fill_bytes(&mut byte)
+            .context("the operating system's RNG failed")?;
+        // Rejection sampling: only bytes below the largest multiple of the alphabet's
+        // size, so every character is equally likely.
+        let limit = 256 - 256 % ALPHABET.len();
+        if usize::from(byte[0]) < limit {
+            password.push(char::from(ALPHABET[usize::from(byte[0]) % ALPHABET.len()]));
+        }
+    }
+    Ok(password)
+}
+
 async fn serve_until_signal(
     engine: Engine,
     listen: &str,
     config: ServerConfig,
     load_demo: bool,
+    demo_admin: Option<String>,
 ) -> Result<()> {
     let listener = TcpListener::bind(listen)
         .await
@@ -174,7 +263,7 @@ async fn serve_until_signal(
     // Signal handlers go in before the address is announced: a supervisor (or a test)
     // may send SIGTERM as soon as it reads it.
     let shutdown = shutdown_signal()?;
-    announce(address)?;
+    announce(address, demo_admin.as_deref())?;
     let cancel_demo = Arc::new(AtomicBool::new(false));
     let demo = load_demo.then(|| {
         let (engine, startup, cancel) = (
@@ -193,10 +282,14 @@ async fn serve_until_signal(
     Ok(())
 }
 
-/// The one line on stdout: tests and scripts read the port from it.
-fn announce(address: SocketAddr) -> Result<()> {
+/// The first line on stdout: tests and scripts read the port from it. The demo admin's
+/// credentials follow on the next line, on stdout only, never in the log.
+fn announce(address: SocketAddr, demo_admin: Option<&str>) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on http://{address}").context("cannot write to stdout")?;
+    if let Some(credentials) = demo_admin {
+        writeln!(stdout, "{credentials}").context("cannot write to stdout")?;
+    }
     stdout.flush().context("cannot write to stdout")?;
     tracing::info!(%address, "listening");
     Ok(())

@@ -1,9 +1,17 @@
 //! The OpenAPI 3.1 document of exactly the operations the server routes.
 //!
-//! Each operation is written out here with its path and method, its parameters and the
-//! constraints the server enforces on them, and every status it can answer; a test
-//! (`tests/openapi.rs`) fails when the document and the route table differ in any
+//! Each operation is written out here (the users operations in `users.rs`, the admin
+//! catalog writes in `admin.rs`) with its path and method, its parameters, its request
+//! schema with the constraints the server enforces, and every status it can answer; a
+//! test (`tests/openapi.rs`) fails when the document and the route table differ in any
 //! operation, so neither can drift from the other.
+//!
+//! Who may call an operation is taken from the route table itself ([`Access`]): a
+//! protected operation gets its `security` requirement and its 401 (and, for admins,
+//! 403) here, in one place, rather than by hand in each operation.
+
+mod admin;
+mod users;
 
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
@@ -14,7 +22,15 @@ use emporium::search::{
 use emporium::{PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX};
 
 use crate::query::CURSOR_CHARS_MAX;
+use crate::router::{Access, ROUTES};
 use crate::routes::SUGGEST_LIMIT_DEFAULT;
+
+/// No control characters (Unicode category Cc), as the engine's one-line rule.
+const NO_CONTROLS: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
+/// No control characters and at least one character that is not white space.
+const ONE_LINE: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
+/// The name of the bearer scheme in `components.securitySchemes`.
+const BEARER: &str = "bearerAuth";
 
 /// The public form of an id: the type prefix and 13 base-32 characters (Crockford's
 /// alphabet in lower case), the first of which carries the top 4 of the 64 bits.
@@ -35,19 +51,58 @@ pub struct Operation {
 
 /// Every documented operation.
 pub fn operations() -> Vec<Operation> {
-    let op = |method, path, spec| Operation { method, path, spec };
+    let op = |method, path, spec| Operation {
+        method,
+        path,
+        spec: secure(method, path, spec),
+    };
     vec![
         op("GET", "/healthz", healthz()),
         op("GET", "/readyz", readyz()),
         op("GET", "/metrics", metrics()),
         op("GET", "/openapi.json", openapi()),
         op("GET", "/v1/categories", list_categories()),
+        op("POST", "/v1/categories", admin::create_category()),
         op("GET", "/v1/products", list_products()),
+        op("POST", "/v1/products", admin::create_product()),
         op("GET", "/v1/products/{id}", get_product()),
+        op("PATCH", "/v1/products/{id}", admin::update_product()),
+        op("DELETE", "/v1/products/{id}", admin::archive_product()),
         op("GET", "/v1/inventory/{sku}", get_inventory()),
         op("GET", "/v1/search", search()),
         op("GET", "/v1/autocomplete", autocomplete()),
+        op("POST", "/v1/auth/register", users::register()),
+        op("POST", "/v1/auth/login", users::login()),
+        op("POST", "/v1/auth/logout", users::logout()),
+        op("GET", "/v1/me", users::get_me()),
+        op("PATCH", "/v1/me", users::update_me()),
+        op("GET", "/v1/me/addresses", users::list_addresses()),
+        op("POST", "/v1/me/addresses", users::create_address()),
+        op("PATCH", "/v1/me/addresses/{id}", users::update_address()),
+        op("DELETE", "/v1/me/addresses/{id}", users::delete_address()),
     ]
+}
+
+/// Adds what the route table says about who may call the operation: the `security`
+/// requirement, 401 for a missing or refused token and, on admin routes, 403.
+fn secure(method: &str, path: &str, mut spec: Value) -> Value {
+    let access = ROUTES
+        .iter()
+        .find(|route| route.method.as_str() == method && route.pattern == path)
+        .map_or(Access::Public, |route| route.access);
+    if access == Access::Public {
+        return spec;
+    }
+    spec["security"] = json!([{BEARER: []}]);
+    let mut unauthenticated = error_response(
+        "No token (`missing_token`), or one that is malformed, unknown, expired or revoked (`token_invalid`).",
+    );
+    unauthenticated["headers"]["WWW-Authenticate"] = users::www_authenticate();
+    spec["responses"]["401"] = unauthenticated;
+    if access == Access::Admin {
+        spec["responses"]["403"] = error_response("The token is a customer's; this is for admins.");
+    }
+    spec
 }
 
 /// The whole document.
@@ -66,8 +121,10 @@ pub fn document() -> Value {
         "info": {
             "title": "Emporium HTTP API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Catalog, search and inventory of an Emporium shop. \
-                Every response carries `X-Request-Id`; errors are the `Error` object.",
+            "description": "Catalog, search, inventory and accounts of an Emporium shop. \
+                Every response carries `X-Request-Id`; errors are the `Error` object. \
+                Sign in at `/v1/auth/login` and send the token as `Authorization: Bearer`; \
+                admin operations answer 401 without a token and 403 with a customer's.",
         },
         "paths": paths,
         "components": components(),
@@ -169,12 +226,15 @@ fn list_products() -> Value {
 fn get_product() -> Value {
     json!({
         "operationId": "getProduct",
-        "summary": "One active product.",
+        "summary": "One active product; admins also see drafts and archived ones.",
+        "description": "The token is optional: without one (or with one that is refused) \
+            only active products exist.",
         "tags": ["catalog"],
+        "security": [{}, {BEARER: []}],
         "parameters": [path_param("id", "The product id (`prod_…`).")],
         "responses": with_common(json!({
             "200": ok("The product.", "Product"),
-            "404": error_response("No active product has this id (unknown and malformed ids alike)."),
+            "404": error_response("No product the caller may see has this id (unknown and malformed ids alike)."),
         })),
     })
 }
@@ -236,19 +296,42 @@ fn autocomplete() -> Value {
     })
 }
 
-/// Adds the statuses every operation can answer: 429 when rate limiting is on, 503
-/// when a request times out or storage is unavailable.
+/// Adds the statuses every operation can answer: 429 when rate limiting is on (an
+/// operation with a limit of its own describes its 429 itself), 503 when a request
+/// times out or storage is unavailable.
 fn with_common(mut responses: Value) -> Value {
     if let Value::Object(map) = &mut responses {
-        let mut limited = error_response("Too many requests from this client.");
+        let limited = map
+            .entry("429")
+            .or_insert_with(|| error_response("Too many requests from this client."));
         limited["headers"]["Retry-After"] = json!({
             "description": "Seconds to wait before retrying.",
             "schema": {"type": "integer", "minimum": 1},
         });
-        map.insert("429".into(), limited);
         map.entry("503").or_insert_with(|| {
             error_response("The request timed out or storage is unavailable; retry later.")
         });
+    }
+    responses
+}
+
+/// Adds the refusals of a JSON body: 400 (not JSON), 413 (too large), 415 (not
+/// `application/json`) and 422 (a field breaks a rule).
+fn with_body(mut responses: Value) -> Value {
+    let refusals = [
+        ("400", "The body is not valid JSON."),
+        (
+            "413",
+            "The body is larger than the configured limit (default 1 MiB).",
+        ),
+        ("415", "The body is not `application/json`."),
+        (
+            "422",
+            "A field is missing, of the wrong type, unknown, or breaks a rule (`param` names it).",
+        ),
+    ];
+    for (status, description) in refusals {
+        responses[status] = error_response(description);
     }
     responses
 }
@@ -257,8 +340,40 @@ fn ok(description: &str, schema: &str) -> Value {
     json!({
         "description": description,
         "headers": request_id_header(),
-        "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}},
+        "content": {"application/json": {"schema": schema_ref(schema)}},
     })
+}
+
+fn created(description: &str, schema: &str) -> Value {
+    ok(description, schema)
+}
+
+fn no_content(description: &str) -> Value {
+    json!({"description": description, "headers": request_id_header()})
+}
+
+fn schema_ref(schema: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{schema}")})
+}
+
+/// A JSON request body of `schema`. An empty body counts as `{}`, so `required` only
+/// says whether `{}` could ever be accepted.
+fn request_body(schema: &str, required: bool) -> Value {
+    json!({
+        "required": required,
+        "description": "JSON; an empty body counts as `{}`. Unknown fields are refused.",
+        "content": {"application/json": {"schema": schema_ref(schema)}},
+    })
+}
+
+/// `schema`, or `null`.
+fn nullable(schema: Value) -> Value {
+    json!({"oneOf": [schema, {"type": "null"}]})
+}
+
+/// One line of `min..=max` characters (not bytes), no control characters, not blank.
+fn one_line(min: usize, max: usize) -> Value {
+    json!({"type": "string", "minLength": min, "maxLength": max, "pattern": ONE_LINE})
 }
 
 fn error_response(description: &str) -> Value {
@@ -302,12 +417,22 @@ fn minor_units() -> Value {
 }
 
 fn components() -> Value {
+    let mut schemas = schemas();
+    for (name, schema) in users::schemas().into_iter().chain(admin::schemas()) {
+        schemas[name] = schema;
+    }
     json!({
         "headers": {"X-Request-Id": {
             "description": "The client's own request id when it sent a sane one (1–200 visible ASCII characters), else one made by the server.",
             "schema": {"type": "string"},
         }},
-        "schemas": schemas(),
+        "securitySchemes": {BEARER: {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A session token from `/v1/auth/register` or `/v1/auth/login` \
+                (`emp_` and 64 hex digits). It lasts 30 days unless signed out.",
+        }},
+        "schemas": schemas,
     })
 }
 

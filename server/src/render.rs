@@ -1,13 +1,18 @@
 //! Encoding replies: JSON bodies and the API.md shapes of objects and lists.
 //!
-//! The public shape of a product is spelled out field by field here rather than derived
-//! from the engine's struct, so a field added inside the engine never appears in the
-//! API by accident: the contract changes only when this file does.
+//! The public shapes of products, users and addresses are spelled out field by field
+//! here rather than derived from the engine's structs, so a field added inside the
+//! engine (a password hash, say) never appears in the API by accident: the contract
+//! changes only when this file does.
 
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use emporium::{CategoryId, Money, Product, ProductId, ProductStatus, StockLevel, Timestamp};
+use emporium::model::AddressId;
+use emporium::{
+    Address, Authenticated, CategoryId, Currency, Money, Preferences, Product, ProductId,
+    ProductStatus, Role, StockLevel, Timestamp, User, UserId,
+};
 use http_body_util::Full;
 use hyper::header::{self, HeaderValue};
 use hyper::{Response, StatusCode};
@@ -41,6 +46,13 @@ pub fn bytes_with_type(
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// A reply with no body (`204 No Content`).
+pub fn empty(status: StatusCode) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
     response
 }
 
@@ -101,6 +113,103 @@ impl<'a> ProductView<'a> {
             created_at: product.created_at,
             updated_at: product.updated_at,
             version: product.version,
+        }
+    }
+}
+
+/// The API.md User object: never a password hash, never a token.
+#[derive(Debug, Serialize)]
+pub struct UserView<'a> {
+    id: UserId,
+    email: &'a str,
+    name: &'a str,
+    role: Role,
+    preferences: PreferencesView<'a>,
+    created_at: Timestamp,
+}
+
+impl<'a> UserView<'a> {
+    /// The public shape of `user`.
+    pub fn new(user: &'a User) -> UserView<'a> {
+        UserView {
+            id: user.id,
+            email: &user.email,
+            name: &user.name,
+            role: user.role,
+            preferences: PreferencesView::new(&user.preferences),
+            created_at: user.created_at,
+        }
+    }
+}
+
+/// A user's `preferences`.
+#[derive(Debug, Serialize)]
+pub struct PreferencesView<'a> {
+    email: bool,
+    sms: bool,
+    push: bool,
+    marketing: bool,
+    locale: Option<&'a str>,
+    currency: Option<Currency>,
+}
+
+impl<'a> PreferencesView<'a> {
+    fn new(preferences: &'a Preferences) -> PreferencesView<'a> {
+        PreferencesView {
+            email: preferences.email,
+            sms: preferences.sms,
+            push: preferences.push,
+            marketing: preferences.marketing,
+            locale: preferences.locale.as_deref(),
+            currency: preferences.currency,
+        }
+    }
+}
+
+/// The reply of registration and sign-in: `{user, token}`.
+#[derive(Debug, Serialize)]
+pub struct AuthView<'a> {
+    user: UserView<'a>,
+    token: &'a str,
+}
+
+impl<'a> AuthView<'a> {
+    /// The account and its new session token.
+    pub fn new(authenticated: &'a Authenticated) -> AuthView<'a> {
+        AuthView {
+            user: UserView::new(&authenticated.user),
+            token: authenticated.token.as_str(),
+        }
+    }
+}
+
+/// The API.md Address object.
+#[derive(Debug, Serialize)]
+pub struct AddressView<'a> {
+    id: AddressId,
+    name: &'a str,
+    line1: &'a str,
+    line2: Option<&'a str>,
+    city: &'a str,
+    region: Option<&'a str>,
+    postal_code: &'a str,
+    country: &'a str,
+    is_default: bool,
+}
+
+impl<'a> AddressView<'a> {
+    /// The public shape of `address`.
+    pub fn new(address: &'a Address) -> AddressView<'a> {
+        AddressView {
+            id: address.id,
+            name: &address.name,
+            line1: &address.line1,
+            line2: address.line2.as_deref(),
+            city: &address.city,
+            region: address.region.as_deref(),
+            postal_code: &address.postal_code,
+            country: &address.country,
+            is_default: address.is_default,
         }
     }
 }

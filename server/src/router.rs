@@ -5,6 +5,11 @@
 //! the OpenAPI document states exactly these operations. A pattern is literal segments
 //! and `{name}` parameters (OpenAPI's own syntax), matched segment by segment; a
 //! parameter is percent-decoded and never empty.
+//!
+//! Each route also declares who may call it ([`Access`]). The pipeline enforces it
+//! before the handler runs, so a forgotten check in a handler cannot open an admin
+//! route, and the OpenAPI test checks that every protected route documents its 401
+//! (and 403) and its `security`.
 
 use hyper::Method;
 
@@ -33,6 +38,44 @@ pub enum RouteId {
     Search,
     /// `GET /v1/autocomplete`
     Autocomplete,
+    /// `POST /v1/auth/register`
+    Register,
+    /// `POST /v1/auth/login`
+    Login,
+    /// `POST /v1/auth/logout`
+    Logout,
+    /// `GET /v1/me`
+    GetMe,
+    /// `PATCH /v1/me`
+    UpdateMe,
+    /// `GET /v1/me/addresses`
+    ListAddresses,
+    /// `POST /v1/me/addresses`
+    CreateAddress,
+    /// `PATCH /v1/me/addresses/{id}`
+    UpdateAddress,
+    /// `DELETE /v1/me/addresses/{id}`
+    DeleteAddress,
+    /// `POST /v1/categories` (admin)
+    CreateCategory,
+    /// `POST /v1/products` (admin)
+    CreateProduct,
+    /// `PATCH /v1/products/{id}` (admin)
+    UpdateProduct,
+    /// `DELETE /v1/products/{id}` (admin; archives)
+    ArchiveProduct,
+}
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone. A valid token may still change the reply (an admin sees draft
+    /// products); a bad one is ignored, so an expired session never hides the catalog.
+    Public,
+    /// A signed-in user: 401 without a valid token.
+    User,
+    /// An admin: 401 without a valid token, 403 with a customer's.
+    Admin,
 }
 
 /// One entry of the route table.
@@ -44,18 +87,25 @@ pub struct Route {
     pub pattern: &'static str,
     /// What answers it.
     pub id: RouteId,
+    /// Who may call it.
+    pub access: Access,
 }
 
-const fn get(pattern: &'static str, id: RouteId) -> Route {
+const fn route_of(method: Method, pattern: &'static str, id: RouteId, access: Access) -> Route {
     Route {
-        method: Method::GET,
+        method,
         pattern,
         id,
+        access,
     }
 }
 
+const fn get(pattern: &'static str, id: RouteId) -> Route {
+    route_of(Method::GET, pattern, id, Access::Public)
+}
+
 /// The route table.
-pub static ROUTES: [Route; 10] = [
+pub static ROUTES: [Route; 23] = [
     get("/healthz", RouteId::Healthz),
     get("/readyz", RouteId::Readyz),
     get("/metrics", RouteId::Metrics),
@@ -66,6 +116,74 @@ pub static ROUTES: [Route; 10] = [
     get("/v1/inventory/{sku}", RouteId::GetInventory),
     get("/v1/search", RouteId::Search),
     get("/v1/autocomplete", RouteId::Autocomplete),
+    route_of(
+        Method::POST,
+        "/v1/auth/register",
+        RouteId::Register,
+        Access::Public,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/auth/login",
+        RouteId::Login,
+        Access::Public,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/auth/logout",
+        RouteId::Logout,
+        Access::User,
+    ),
+    route_of(Method::GET, "/v1/me", RouteId::GetMe, Access::User),
+    route_of(Method::PATCH, "/v1/me", RouteId::UpdateMe, Access::User),
+    route_of(
+        Method::GET,
+        "/v1/me/addresses",
+        RouteId::ListAddresses,
+        Access::User,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/me/addresses",
+        RouteId::CreateAddress,
+        Access::User,
+    ),
+    route_of(
+        Method::PATCH,
+        "/v1/me/addresses/{id}",
+        RouteId::UpdateAddress,
+        Access::User,
+    ),
+    route_of(
+        Method::DELETE,
+        "/v1/me/addresses/{id}",
+        RouteId::DeleteAddress,
+        Access::User,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/categories",
+        RouteId::CreateCategory,
+        Access::Admin,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/products",
+        RouteId::CreateProduct,
+        Access::Admin,
+    ),
+    route_of(
+        Method::PATCH,
+        "/v1/products/{id}",
+        RouteId::UpdateProduct,
+        Access::Admin,
+    ),
+    route_of(
+        Method::DELETE,
+        "/v1/products/{id}",
+        RouteId::ArchiveProduct,
+        Access::Admin,
+    ),
 ];
 
 /// Most path parameters in one pattern.
@@ -195,8 +313,8 @@ mod tests {
                 "{path}"
             );
         }
-        match route(&Method::DELETE, "/v1/products/x") {
-            Match::MethodNotAllowed { allow } => assert_eq!(allow, "GET"),
+        match route(&Method::PUT, "/v1/products/x") {
+            Match::MethodNotAllowed { allow } => assert_eq!(allow, "GET, PATCH, DELETE"),
             other => panic!("expected 405, got {other:?}"),
         }
     }

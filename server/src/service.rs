@@ -1,6 +1,7 @@
-//! The per-request pipeline, in order: request id and tracing span → routing → rate
-//! limit → the handler under a timeout, with panics contained → metrics, access log,
-//! and the headers every reply carries.
+//! The per-request pipeline, in order: request id and tracing span → CORS preflight →
+//! the caller (`Authorization`) → routing → rate limit → the route's access check →
+//! the handler under a timeout, with panics contained → metrics, access log, and the
+//! headers every reply carries.
 
 use std::convert::Infallible;
 use std::net::IpAddr;
@@ -21,11 +22,13 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use crate::ServerConfig;
+use crate::auth::{Caller, authorize};
+use crate::cors::Cors;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{ClientKey, LoginLimiter, Overflow, Rate, RateLimiter, address_key};
 use crate::router::{self, Match, ROUTES};
-use crate::routes;
+use crate::routes::{self, Ctx};
 
 /// Longest client-supplied request id that is echoed; longer ones are replaced.
 pub const REQUEST_ID_CHARS_MAX: usize = 200;
@@ -39,20 +42,32 @@ pub(crate) struct State {
     pub(crate) openapi: Bytes,
     /// The connection cap; its free permits tell how many connections are open.
     pub(crate) connections: Arc<Semaphore>,
-    limiter: Option<RateLimiter>,
+    /// Sign-in attempts per account and address; always on.
+    pub(crate) login_limiter: LoginLimiter,
+    /// Requests per client (`--rate-limit`); `None` when off.
+    limiter: Option<RateLimiter<ClientKey>>,
+    cors: Cors,
     request_ids: RequestIds,
 }
 
 impl State {
     pub(crate) fn new(engine: Engine, config: ServerConfig, connections: Arc<Semaphore>) -> State {
-        let limiter = (config.rate_limit_per_second > 0)
-            .then(|| RateLimiter::new(config.rate_limit_per_second));
+        let limiter = (config.rate_limit_per_second > 0).then(|| {
+            let per_second = f64::from(config.rate_limit_per_second);
+            let rate = Rate {
+                per_second,
+                burst: per_second,
+            };
+            RateLimiter::new(rate, Overflow::Admit)
+        });
         State {
             engine,
             metrics: Metrics::default(),
             openapi: crate::openapi::document_bytes(),
             connections,
+            login_limiter: LoginLimiter::new(config.login_limit),
             limiter,
+            cors: Cors::new(&config.cors_origins),
             request_ids: RequestIds::new(),
             config,
         }
@@ -67,6 +82,7 @@ pub(crate) async fn serve_request(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let started = Instant::now();
     let request_id = state.request_ids.for_request(request.headers());
+    let origin = state.cors.allowed_origin(request.headers());
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
@@ -88,6 +104,7 @@ pub(crate) async fn serve_request(
             tracing::debug!(status, elapsed_us, "answered");
         }
         add_common_headers(response.headers_mut(), &request_id);
+        state.cors.decorate(origin, response.headers_mut());
         Ok(response)
     }
     .instrument(span)
@@ -97,49 +114,78 @@ pub(crate) async fn serve_request(
 /// Routes and answers; also returns the route index for metrics.
 async fn respond(
     state: &State,
-    client: IpAddr,
+    peer: IpAddr,
     request: Request<Incoming>,
 ) -> (Option<usize>, Response<Full<Bytes>>) {
-    let matched = router::route(request.method(), request.uri().path());
+    let (method, path) = (request.method(), request.uri().path());
+    if let Some(preflight) = state.cors.preflight(method, path, request.headers()) {
+        return (None, preflight);
+    }
+    let caller = Caller::from_headers(&state.engine, request.headers());
+    let matched = router::route(method, path);
     let index = match &matched {
         Match::Found { index, .. } => Some(*index),
         _ => None,
     };
-    let limited = state
-        .limiter
-        .as_ref()
-        .and_then(|limiter| limiter.check(client, Instant::now()).err());
-    let result = match (matched, limited) {
-        (_, Some(wait)) => {
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            refuse(state, request, ApiError::rate_limited(seconds.max(1))).await
+    let result = match (matched, rate_limit(state, &caller, peer)) {
+        (_, Err(limited)) => refuse(state, request, limited).await,
+        (Match::NotFound, Ok(())) => {
+            let message = format!("no route for `{path}`; see /openapi.json");
+            let error = ApiError::not_found("route_not_found", message);
+            refuse(state, request, error).await
         }
-        (Match::NotFound, None) => {
-            let message = format!("no route for `{}`; see /openapi.json", request.uri().path());
-            refuse(
-                state,
-                request,
-                ApiError::not_found("route_not_found", message),
-            )
-            .await
-        }
-        (Match::MethodNotAllowed { allow }, None) => {
+        (Match::MethodNotAllowed { allow }, Ok(())) => {
             refuse(state, request, ApiError::method_not_allowed(&allow)).await
         }
-        (Match::Found { index, params }, None) => {
-            let handler = routes::dispatch(state, ROUTES[index].id, params, request);
-            match tokio::time::timeout(state.config.request_timeout, CatchPanic::new(handler)).await
-            {
-                Ok(Ok(result)) => result,
-                Ok(Err(panic)) => Err(ApiError::internal(&format!("handler panicked: {panic}"))),
-                Err(_) => Err(ApiError::unavailable(
-                    "timeout",
-                    "the request took too long; retry later",
-                )),
+        (Match::Found { index, params }, Ok(())) => {
+            let route = &ROUTES[index];
+            match authorize(&caller, route.access) {
+                Err(error) => refuse(state, request, error).await,
+                Ok(()) => {
+                    let ctx = Ctx {
+                        caller,
+                        peer,
+                        params,
+                    };
+                    run_handler(state, route.id, ctx, request).await
+                }
             }
         }
     };
     (index, result.unwrap_or_else(ApiError::into_response))
+}
+
+/// The request limiter: a caller with a valid token counts as its account, anyone else
+/// as its address.
+fn rate_limit(state: &State, caller: &Caller, peer: IpAddr) -> Result<(), ApiError> {
+    let Some(limiter) = &state.limiter else {
+        return Ok(());
+    };
+    let key = match caller.principal() {
+        Some(principal) => ClientKey::Account(principal.user_id),
+        None => ClientKey::Address(address_key(peer)),
+    };
+    limiter
+        .check(&key, Instant::now())
+        .map_err(ApiError::rate_limited_for)
+}
+
+/// The handler under the request timeout, with its panics turned into 500s.
+async fn run_handler(
+    state: &State,
+    id: router::RouteId,
+    ctx: Ctx,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, ApiError> {
+    let handler = routes::dispatch(state, id, ctx, request);
+    match tokio::time::timeout(state.config.request_timeout, CatchPanic::new(handler)).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(panic)) => Err(ApiError::internal(&format!("handler panicked: {panic}"))),
+        Err(_) => Err(ApiError::unavailable(
+            "timeout",
+            "the request took too long; retry later",
+        )),
+    }
 }
 
 /// Refuses a request before any handler runs, after draining its body (bounded), so a
@@ -168,6 +214,11 @@ fn add_common_headers(headers: &mut HeaderMap, request_id: &str) {
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
         (header::CACHE_CONTROL, "no-store"),
+        // Replies are data, never pages: nothing in one may load or run anything.
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));

@@ -317,14 +317,15 @@ fn unknown_paths_are_404_and_wrong_methods_405_with_allow() {
     for path in ["/", "/v1", "/v1/products/", "/v1/nothing", "/healthz/x"] {
         server.get(path).assert_error(404, "not_found", None);
     }
-    for (method, path) in [
-        ("POST", "/v1/products"),
-        ("DELETE", "/v1/products/x"),
-        ("PUT", "/healthz"),
+    for (method, path, allow) in [
+        ("PUT", "/v1/products", "GET, POST"),
+        ("POST", "/v1/products/x", "GET, PATCH, DELETE"),
+        ("PUT", "/healthz", "GET"),
+        ("GET", "/v1/auth/login", "POST"),
     ] {
         let reply = server.request(method, path, &[], b"");
         reply.assert_error(405, "invalid_request", None);
-        assert_eq!(reply.header("allow"), Some("GET"));
+        assert_eq!(reply.header("allow"), Some(allow));
     }
 }
 
@@ -335,8 +336,11 @@ fn a_refused_request_with_a_large_body_is_answered_not_reset() {
     let server = TestServer::start();
     let body = vec![b'x'; 3 << 20];
     let headers = [("Content-Type", "application/json")];
-    let reply = server.request("POST", "/v1/products", &headers, &body);
+    let reply = server.request("PUT", "/v1/products", &headers, &body);
     reply.assert_error(405, "invalid_request", None);
+    // Refused for want of a token, before the body is read: still an answer.
+    let reply = server.request("POST", "/v1/products", &headers, &body);
+    reply.assert_error(401, "authentication", None);
 }
 
 #[test]
@@ -618,4 +622,98 @@ fn concurrent_clients_are_all_answered() {
             });
         }
     });
+}
+
+#[test]
+fn cors_is_off_unless_origins_are_configured() {
+    let server = TestServer::start();
+    let reply = server.request(
+        "GET",
+        "/healthz",
+        &[("Origin", "https://shop.example")],
+        b"",
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+    let preflight = [
+        ("Origin", "https://shop.example"),
+        ("Access-Control-Request-Method", "POST"),
+    ];
+    let reply = server.request("OPTIONS", "/v1/products", &preflight, b"");
+    reply.assert_error(405, "invalid_request", None);
+}
+
+#[test]
+fn cors_answers_preflights_and_marks_replies_for_allowed_origins() {
+    let config = ServerConfig {
+        cors_origins: vec!["https://shop.example".to_string()],
+        ..ServerConfig::default()
+    };
+    let server = TestServer::with_config(common::catalog(), config);
+    let preflight = [
+        ("Origin", "https://shop.example"),
+        ("Access-Control-Request-Method", "PATCH"),
+        ("Access-Control-Request-Headers", "authorization, if-match"),
+    ];
+    let reply = server.request(
+        "OPTIONS",
+        "/v1/products/prod_0000000000000",
+        &preflight,
+        b"",
+    );
+    assert_eq!(reply.status, 204);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    assert_eq!(
+        reply.header("access-control-allow-methods"),
+        Some("GET, PATCH, DELETE")
+    );
+    let allowed = reply
+        .header("access-control-allow-headers")
+        .expect("allowed headers");
+    for name in [
+        "Authorization",
+        "Content-Type",
+        "If-Match",
+        "Idempotency-Key",
+        "X-Request-Id",
+    ] {
+        assert!(allowed.contains(name), "{allowed}");
+    }
+    assert!(reply.header("access-control-max-age").is_some());
+
+    // Errors carry the headers too, or a browser would hide the real status.
+    let reply = server.request("GET", "/v1/me", &[("Origin", "https://shop.example")], b"");
+    reply.assert_error(401, "authentication", None);
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("https://shop.example")
+    );
+    let exposed = reply
+        .header("access-control-expose-headers")
+        .expect("exposed");
+    assert!(exposed.contains("X-Request-Id") && exposed.contains("Idempotent-Replayed"));
+    assert_eq!(
+        reply.header("x-frame-options"),
+        Some("DENY"),
+        "security headers stay"
+    );
+
+    let foreign = [
+        ("Origin", "https://evil.example"),
+        ("Access-Control-Request-Method", "POST"),
+    ];
+    let reply = server.request("OPTIONS", "/v1/products", &foreign, b"");
+    assert_ne!(reply.status, 204);
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+    let reply = server.request(
+        "GET",
+        "/healthz",
+        &[("Origin", "https://evil.example")],
+        b"",
+    );
+    assert_eq!(reply.header("access-control-allow-origin"), None);
+    assert_eq!(reply.header("vary"), Some("Origin"));
 }

@@ -121,6 +121,8 @@ fn every_new_product_field_error_names_its_field() {
         (with("images", Some(json!([""]))), "images.0", "too_short"),
         (with("images", Some(json!(vec!["u"; 33]))), "images", "too_long"),
         (with("stock", Some(json!(-5))), "stock", "out_of_range"),
+        (with("stock", Some(json!(-5.0))), "stock", "out_of_range"),
+        (with("stock", Some(json!(2.5))), "stock", "invalid_type"),
         (with("stock", Some(json!("5"))), "stock", "invalid_type"),
         (with("stock", Some(json!(1_000_000_000_001u64))), "stock", "out_of_range"),
         (with("status", Some(json!("deleted"))), "status", "invalid"),
@@ -239,4 +241,19 @@ fn categories_decode_and_refuse_by_field() {
             "{body}"
         );
     }
+}
+
+/// JSON Schema's `integer` includes `100.0`; the OpenAPI document says `integer`, so
+/// the decoder takes whole floats too (exactly representable ones).
+#[test]
+fn whole_floats_are_whole_numbers() {
+    let body = with("price", Some(json!({"amount": 1999.0, "currency": "USD"})));
+    assert_eq!(new_product(&body).expect("valid").price.amount, 1999);
+    let body = with("stock", Some(json!(12.0)));
+    assert_eq!(new_product(&body).expect("valid").stock, 12);
+    let beyond_exact = with("stock", Some(json!(1e16)));
+    assert_eq!(
+        refusal(new_product(&beyond_exact)),
+        ("stock".to_string(), "invalid_type")
+    );
 }

@@ -1,12 +1,22 @@
-//! `GET /v1/products` (a filtered, sorted page of active products) and
-//! `GET /v1/products/{id}`.
+//! `GET /v1/products` (a filtered, sorted page of active products),
+//! `GET /v1/products/{id}`, and the admin writes: `POST /v1/products`,
+//! `PATCH /v1/products/{id}` (with optional `If-Match`) and `DELETE /v1/products/{id}`
+//! (archives). A write is answered once it is durable and searchable (the engine waits
+//! for the index), so a client reads its own write in `/v1/search` at once.
 
+use bytes::Bytes;
 use emporium::{
-    PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, ProductId, ProductQuery, ProductSort, ProductStatus,
+    PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, Product, ProductId, ProductQuery, ProductSort,
+    ProductStatus,
 };
-use hyper::StatusCode;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap};
+use hyper::{Request, Response, StatusCode};
 
-use super::Reply;
+use super::{Ctx, Reply, blocking, json_body};
+use crate::auth::require_admin;
+use crate::decode;
 use crate::error::ApiError;
 use crate::query::Query;
 use crate::render::{List, ProductView, json};
@@ -56,14 +66,97 @@ fn parse_list(query: &Query) -> Result<ProductQuery, ApiError> {
 }
 
 /// Only active products exist for the public: a draft or archived one is 404, like an
-/// unknown or malformed id.
-pub(super) fn get(state: &State, id: &str) -> Reply {
+/// unknown or malformed id. Admins see every product.
+pub(super) fn get(state: &State, ctx: &Ctx) -> Reply {
+    let id = ctx.params.get("id");
     let product = ProductId::parse(id)
         .map(|id| state.engine.product(id))
         .transpose()?
         .flatten()
-        .filter(|product| product.status == ProductStatus::Active)
-        .ok_or_else(|| ApiError::not_found("product_not_found", format!("no product `{id}`")))?;
+        .filter(|product| product.status == ProductStatus::Active || ctx.caller.is_admin())
+        .ok_or_else(|| not_found(id))?;
+    Ok(render(state, StatusCode::OK, &product))
+}
+
+/// 201 with the product (`decode::new_product` names any bad field). A duplicate SKU is
+/// 409; an unknown `category_id` 422 naming it.
+pub(super) async fn create(state: &State, ctx: &Ctx, request: Request<Incoming>) -> Reply {
+    require_admin(&ctx.caller)?;
+    let new = decode::new_product(&json_body(state, request).await?)?;
+    let product = blocking(state, move |engine| engine.create_product(new)).await?;
+    Ok(render(state, StatusCode::CREATED, &product))
+}
+
+/// 200 with the changed product. With `If-Match: <version>`, a product at another
+/// version is 412 `version_mismatch`, checked before the body's fields (API.md) and
+/// again, atomically, by the engine's write; an `If-Match` that is no version is 422.
+pub(super) async fn update(state: &State, ctx: &Ctx, request: Request<Incoming>) -> Reply {
+    require_admin(&ctx.caller)?;
+    let expected = if_match(request.headers());
+    let body = json_body(state, request).await?;
+    let (id, expected) = (product_id(ctx)?, expected?);
+    if let Some(expected) = expected {
+        // A cached read, so a stale client hears 412 even when its body is also wrong.
+        let current = state
+            .engine
+            .product(id)?
+            .ok_or_else(|| not_found(ctx.params.get("id")))?;
+        if current.version != expected {
+            let message = format!("product is at version {}, not {expected}", current.version);
+            return Err(ApiError::version_mismatch(message));
+        }
+    }
+    let patch = decode::product_patch(&body)?;
+    let product = blocking(state, move |engine| {
+        engine.update_product(id, patch, expected)
+    })
+    .await?;
+    Ok(render(state, StatusCode::OK, &product))
+}
+
+/// 200 with the product, now archived: no longer listed, searched or sold. Archiving it
+/// again is another 200 (a repeated DELETE is harmless).
+pub(super) async fn archive(state: &State, ctx: &Ctx) -> Reply {
+    require_admin(&ctx.caller)?;
+    let id = product_id(ctx)?;
+    let product = blocking(state, move |engine| engine.archive_product(id)).await?;
+    Ok(render(state, StatusCode::OK, &product))
+}
+
+fn render(state: &State, status: StatusCode, product: &Product) -> Response<Full<Bytes>> {
     let stock = state.engine.stock(product.id);
-    Ok(json(StatusCode::OK, &ProductView::new(&product, stock)))
+    json(status, &ProductView::new(product, stock))
+}
+
+fn product_id(ctx: &Ctx) -> Result<ProductId, ApiError> {
+    let text = ctx.params.get("id");
+    ProductId::parse(text).ok_or_else(|| not_found(text))
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::not_found("product_not_found", format!("no product `{id}`"))
+}
+
+/// `If-Match`: the product version as a bare integer, quotes (and a weak `W/`)
+/// tolerated; `*` matches any version. Anything else is no version at all: 422 naming
+/// the header (a well-formed but stale version is the engine's 412).
+fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    let bare = text.strip_prefix("W/").unwrap_or(text);
+    let bare = bare.strip_prefix('"').unwrap_or(bare);
+    let bare = bare.strip_suffix('"').unwrap_or(bare);
+    match bare.parse::<u64>() {
+        Ok(version) if bare.bytes().all(|byte| byte.is_ascii_digit()) => Ok(Some(version)),
+        _ => Err(ApiError::invalid(
+            "If-Match",
+            "invalid",
+            "`If-Match` must be the product's `version`, a whole number (quotes allowed) or `*`",
+        )),
+    }
 }

@@ -1,6 +1,10 @@
 //! Shared by the HTTP tests: an in-process server on 127.0.0.1:0 over an in-memory
 //! engine, a small seeded catalog, and a tiny HTTP/1.1 client over `TcpStream` (so the
 //! tests see exactly the bytes a client sees, with no client library in between).
+//!
+//! The engine hashes passwords with `PasswordParams::INSECURE_FAST_FOR_TESTS`, so tests
+//! may register many accounts; the production parameters are covered by the engine's
+//! own test and by the binary test (which runs the real `emporium serve`).
 
 #![allow(dead_code)] // Each test file uses its own part of this module.
 
@@ -9,9 +13,25 @@ use std::net::{SocketAddr, TcpStream};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use emporium::{CategoryRef, Currency, Engine, Money, NewProduct, ProductStatus};
+use emporium::{
+    CategoryRef, Config, Currency, Engine, Money, NewProduct, PasswordParams, ProductStatus,
+    StoreLocation,
+};
 use emporium_server::ServerConfig;
-use serde_json::Value;
+use serde_json::{Value, json};
+
+/// The admin every test server can sign in as ([`TestServer::admin_token`]).
+pub const ADMIN_EMAIL: &str = "admin@test.example";
+pub const ADMIN_PASSWORD: &str = "admin password 1";
+/// The password of accounts made by [`TestServer::register`].
+pub const PASSWORD: &str = "correct horse battery";
+
+/// An in-memory engine with cheap password hashing.
+pub fn test_engine() -> Engine {
+    let mut config = Config::new(StoreLocation::Memory);
+    config.users.password_params = PasswordParams::INSECURE_FAST_FOR_TESTS;
+    Engine::open_with(config).expect("in-memory engine")
+}
 
 /// A server running on its own runtime thread; stopped (and drained) on drop.
 pub struct TestServer {
@@ -28,7 +48,7 @@ impl TestServer {
     }
 
     pub fn with_config(products: Vec<NewProduct>, config: ServerConfig) -> TestServer {
-        let engine = Engine::open_in_memory().expect("in-memory engine");
+        let engine = test_engine();
         let report = engine.import_products(products).expect("seed import");
         assert!(report.rejected.is_empty(), "{:?}", report.rejected);
         let (address_sender, address_receiver) = std::sync::mpsc::channel();
@@ -65,6 +85,55 @@ impl TestServer {
 
     pub fn get(&self, path: &str) -> Reply {
         self.request("GET", path, &[], b"")
+    }
+
+    /// `method path` with an optional bearer token and, unless `body` is null, a JSON
+    /// body.
+    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        let authorization = token.map(|token| format!("Bearer {token}"));
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(value) = &authorization {
+            headers.push(("Authorization", value.as_str()));
+        }
+        let bytes = if body.is_null() {
+            Vec::new()
+        } else {
+            serde_json::to_vec(body).expect("json")
+        };
+        self.request(method, path, &headers, &bytes)
+    }
+
+    /// Registers `email` (password [`PASSWORD`]); returns its token and user object.
+    pub fn register(&self, email: &str) -> (String, Value) {
+        let body = json!({"email": email, "password": PASSWORD, "name": "Test User"});
+        let reply = self.call("POST", "/v1/auth/register", None, &body);
+        assert_eq!(
+            reply.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        let body = reply.json();
+        let token = body["token"].as_str().expect("token").to_string();
+        (token, body["user"].clone())
+    }
+
+    /// A session token of the admin [`ADMIN_EMAIL`], made through the engine (as
+    /// `--admin-email` does) and signed in over HTTP.
+    pub fn admin_token(&self) -> String {
+        self.engine
+            .ensure_admin(ADMIN_EMAIL, ADMIN_PASSWORD, "Admin")
+            .expect("ensure admin");
+        let body = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
+        let reply = self.call("POST", "/v1/auth/login", None, &body);
+        assert_eq!(
+            reply.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        assert_eq!(reply.json()["user"]["role"], "admin");
+        reply.json()["token"].as_str().expect("token").to_string()
     }
 
     pub fn request(
