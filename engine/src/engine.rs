@@ -73,6 +73,18 @@ pub(crate) struct Inner {
     pub(crate) orders: Arc<crate::orders::Orders>,
     pub(crate) checkout: crate::checkout::Checkouts,
     pub(crate) hold_sweeper: crate::inventory::HoldSweeper,
+    pub(crate) search: Arc<crate::search::SearchIndex>,
+    pub(crate) autocomplete: Arc<crate::search::Autocomplete>,
+    /// Stopped before the store closes (see `Drop`), so it never reads a closed store.
+    pub(crate) indexer: crate::search::Indexer,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The indexer holds the store: stop it first, so the store's last reference goes
+        // with `Inner` and the committer flushes what is queued before the process ends.
+        self.indexer.stop();
+    }
 }
 
 /// A line of an import that was refused, and why.
@@ -96,6 +108,12 @@ pub struct ImportReport {
 /// Products per import job: large enough that a million products take a few hundred
 /// commits, small enough that one batch stays well under a second.
 pub const IMPORT_CHUNK_PRODUCTS: usize = 4_096;
+/// Import chunks queued for the committer at once: two keep it busy while the caller
+/// waits for the oldest.
+pub const IMPORT_CHUNKS_IN_FLIGHT: usize = 2;
+/// Longest a write waits for search to include it before answering anyway (the write is
+/// durable either way; this bounds a stalled index's effect on writers).
+pub const SEARCHABLE_WAIT_MS_MAX: u64 = 30_000;
 
 impl Engine {
     /// Opens (creating if needed) the engine whose data lives in `dir`.
@@ -119,6 +137,10 @@ impl Engine {
         let carts = crate::cart::Carts::load(&store, config.hold_ttl_ms, config.pricing)?;
         let orders = Arc::new(crate::orders::Orders::load(&store)?);
         crate::inventory::check_on_open(&store, &inventory)?;
+        let search = Arc::new(crate::search::SearchIndex::open(&config.location)?);
+        let autocomplete = Arc::new(crate::search::Autocomplete::new());
+        let indexer =
+            crate::search::Indexer::start(Arc::clone(&store), Arc::clone(&search), Arc::clone(&autocomplete))?;
         let hold_sweeper = crate::inventory::HoldSweeper::start(Arc::clone(&inventory), config.hold_sweep_interval_ms)
             .map_err(|error| crate::StoreError::Io(Arc::new(error)))?;
         let engine = Engine {
@@ -132,6 +154,9 @@ impl Engine {
                 orders,
                 checkout: crate::checkout::Checkouts::new(config.faults),
                 hold_sweeper,
+                search,
+                autocomplete,
+                indexer,
             }),
         };
         // Crash window W2 of checkout: money taken for orders that never committed.
@@ -144,6 +169,7 @@ impl Engine {
     /// Creates a product; answered once it is durable.
     pub fn create_product(&self, new: NewProduct) -> Result<Product> {
         let written = self.inner.catalog.create_product(&self.inner.store, new)?;
+        self.wait_searchable(written.seq);
         Ok(written.into_value())
     }
 
@@ -158,6 +184,7 @@ impl Engine {
             self.inner
                 .catalog
                 .update_product(&self.inner.store, id, patch, expected_version)?;
+        self.wait_searchable(written.seq);
         Ok(written.into_value())
     }
 
@@ -171,38 +198,38 @@ impl Engine {
     }
 
     /// Imports many products: chunks are written as large batches, pipelined through the
-    /// committer. A refused product is reported with its index; the rest go in.
+    /// committer (at most [`IMPORT_CHUNKS_IN_FLIGHT`] queued, so one transaction never
+    /// swallows the whole import). A refused product is reported with its index; the rest
+    /// go in. Answered once everything imported is searchable.
     pub fn import_products(&self, products: Vec<NewProduct>) -> Result<ImportReport> {
-        let mut receivers = Vec::new();
+        let mut pending = std::collections::VecDeque::new();
+        let mut report = ImportReport::default();
+        let mut last_seq = 0;
         let mut offset = 0;
         let mut products = products.into_iter().peekable();
-        while products.peek().is_some() {
-            let chunk: Vec<NewProduct> = products.by_ref().take(IMPORT_CHUNK_PRODUCTS).collect();
-            let (sender, receiver) = crossbeam_channel::bounded::<Result<ImportChunk>>(1);
-            let len = chunk.len();
-            self.inner
-                .catalog
-                .submit_import(&self.inner.store, chunk, move |outcome| {
+        while products.peek().is_some() || !pending.is_empty() {
+            if pending.len() < IMPORT_CHUNKS_IN_FLIGHT && products.peek().is_some() {
+                let chunk: Vec<NewProduct> = products.by_ref().take(IMPORT_CHUNK_PRODUCTS).collect();
+                let (sender, receiver) = crossbeam_channel::bounded::<Result<ImportChunk>>(1);
+                let len = chunk.len();
+                self.inner.catalog.submit_import(&self.inner.store, chunk, move |outcome| {
                     let _ = sender.send(outcome);
                 })?;
-            receivers.push((offset, receiver));
-            offset += len;
-        }
-        let mut report = ImportReport::default();
-        for (offset, receiver) in receivers {
-            let chunk = receiver
-                .recv()
-                .map_err(|_| Error::Store(crate::StoreError::Closed))??;
+                pending.push_back((offset, receiver));
+                offset += len;
+                continue;
+            }
+            let Some((offset, receiver)) = pending.pop_front() else { break };
+            let chunk = receiver.recv().map_err(|_| Error::Store(crate::StoreError::Closed))??;
+            last_seq = last_seq.max(chunk.last_seq);
             for (position, outcome) in chunk.outcomes.into_iter().enumerate() {
                 match outcome {
                     Ok(_) => report.imported += 1,
-                    Err(error) => report.rejected.push(ImportRejection {
-                        index: offset + position,
-                        error,
-                    }),
+                    Err(error) => report.rejected.push(ImportRejection { index: offset + position, error }),
                 }
             }
         }
+        self.wait_searchable(last_seq);
         Ok(report)
     }
 
@@ -239,6 +266,7 @@ impl Engine {
             self.inner
                 .catalog
                 .create_category(&self.inner.store, name.to_string(), parent)?;
+        self.wait_searchable(written.seq);
         Ok(written.into_value())
     }
 
@@ -260,6 +288,11 @@ impl Engine {
     /// Hot-product cache counters: (hits, misses).
     pub fn cache_counters(&self) -> (u64, u64) {
         self.inner.catalog.cache_counters()
+    }
+
+    /// The committer's counters (batches, jobs, time in commit), for metrics.
+    pub fn committer_stats(&self) -> &crate::store::CommitterStats {
+        self.inner.store.stats()
     }
 
     /// Committed domain events with `seq > after`, in order, at most `max` (bounded by

@@ -18,6 +18,9 @@ pub enum Error {
     /// Storage failed; the operation did not happen.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A search request was refused, or the index failed.
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
     /// A users rule refused the operation (credentials, tokens, accounts, addresses).
     #[error(transparent)]
     Users(#[from] crate::users::UserError),

@@ -39,7 +39,7 @@ mod error;
 mod inventory;
 mod orders;
 mod payments;
-mod search;
+pub mod search;
 pub mod model;
 pub mod store;
 mod users;
@@ -67,6 +67,7 @@ pub use model::{
 };
 pub use orders::{
     ORDER_LOCK_WAIT_MS_MAX, ORDER_PAGE_LIMIT_DEFAULT, ORDER_PAGE_LIMIT_MAX, OrderAction,
+    PAYMENT_TRANSACTIONS_MAX,
     OrderError, OrderEventPage, OrderPage, next_status,
 };
 pub use payments::{
@@ -97,3 +98,8 @@ pub use users::{
     SESSIONS_PER_USER_MAX, TOKEN_CHARS, TOKEN_PREFIX, Token, USER_NAME_CHARS_MAX, User, UserError,
     UserPatch, UsersConfig, normalize_email,
 };
+
+/// The README's embedded-use example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -13,7 +13,7 @@ use emporium::{Actor, Error, InventoryError, ProductId};
 
 const THREADS: usize = 64;
 const SKUS: [&str; 4] = ["HOT-A", "HOT-B", "HOT-C", "HOT-D"];
-const STOCK: u64 = 60;
+const STOCK: u64 = 400;
 
 fn shopper(engine: emporium::Engine, seed: u64, ids: Vec<ProductId>) -> (Vec<emporium::OrderId>, usize) {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;

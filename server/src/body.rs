@@ -80,7 +80,7 @@ where
     }
 }
 
-fn too_large(limit_bytes: usize) -> ApiError {
+pub(crate) fn too_large(limit_bytes: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         ErrorType::InvalidRequest,

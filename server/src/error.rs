@@ -8,7 +8,10 @@
 
 use bytes::Bytes;
 use emporium::search::SearchError;
-use emporium::{CatalogError, Error, StoreError, UserError, ValidationError};
+use emporium::{
+    CartError, CatalogError, CheckoutError, Error, InventoryError, OrderError, PaymentError,
+    StoreError, UserError, ValidationError, VoucherError,
+};
 use http_body_util::Full;
 use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
@@ -28,6 +31,10 @@ pub enum ErrorType {
     NotFound,
     /// 409, 412: the request conflicts with the current state.
     Conflict,
+    /// 402: the shopper's means of payment said no (`code` says why).
+    PaymentFailed,
+    /// 409: fewer units are available than asked for (`param` is the SKU).
+    InsufficientStock,
     /// 429: too many requests; see `Retry-After`.
     RateLimited,
     /// 503: try again later.
@@ -230,6 +237,11 @@ pub fn from_engine(error: Error) -> ApiError {
         Error::Store(error) => from_store(error),
         Error::Search(error) => from_search(error),
         Error::Users(error) => from_users(error),
+        Error::Cart(error) => from_cart(error),
+        Error::Inventory(error) => from_inventory(error),
+        Error::Payment(error) => from_payment(error),
+        Error::Order(error) => from_order(error),
+        Error::Checkout(error) => from_checkout(error),
         // `Error` is non_exhaustive: a kind this server does not know yet is a bug here.
         other => ApiError::internal(&other),
     }
@@ -267,6 +279,117 @@ fn from_users(error: UserError) -> ApiError {
         }
         UserError::TooManyAddresses { .. } => conflict(code, message),
         // Crypto (the RNG or the hasher failed) and kinds this server does not know yet.
+        other => ApiError::internal(&other),
+    }
+}
+
+/// Every [`CartError`] keeps the engine's own [`CartError::code`].
+fn from_cart(error: CartError) -> ApiError {
+    let code = error.code();
+    let message = error.to_string();
+    match error {
+        CartError::NotFound { .. }
+        | CartError::SkuNotFound { .. }
+        | CartError::LineNotFound { .. } => ApiError::not_found(code, message),
+        CartError::VersionMismatch { .. } => ApiError::version_mismatch(message),
+        CartError::Closed { .. } | CartError::Busy | CartError::Changed => {
+            conflict(code, message)
+        }
+        CartError::ProductUnavailable { sku } => conflict(code, message).with_param(sku),
+        CartError::TooManyLines { .. } => ApiError::invalid("sku", code, message),
+        CartError::CurrencyMismatch { .. } => ApiError::invalid("sku", code, message),
+        CartError::Empty => ApiError::invalid("", code, message),
+        CartError::Voucher(error) => from_voucher(error),
+        other => ApiError::internal(&other),
+    }
+}
+
+/// Every [`VoucherError`] keeps the engine's own [`VoucherError::code`]; the field a
+/// voucher refusal names is always the `code` the client sent.
+fn from_voucher(error: VoucherError) -> ApiError {
+    let code = error.code();
+    let message = error.to_string();
+    match error {
+        VoucherError::NotFound { .. } => ApiError::not_found(code, message),
+        VoucherError::DuplicateCode { .. }
+        | VoucherError::LimitReached { .. }
+        | VoucherError::UserLimitReached { .. } => conflict(code, message).with_param("code"),
+        VoucherError::TooMany => conflict(code, message),
+        VoucherError::NotActive { .. }
+        | VoucherError::MinSubtotal { .. }
+        | VoucherError::RequiresAccount { .. } => ApiError::invalid("code", code, message),
+        other => ApiError::internal(&other),
+    }
+}
+
+/// Insufficient stock is its own `type` (API.md), with the SKU short of units as
+/// `param` so a storefront can point at the line.
+fn from_inventory(error: InventoryError) -> ApiError {
+    let code = error.code();
+    let message = error.to_string();
+    match error {
+        InventoryError::Insufficient { sku, .. } => ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorType::InsufficientStock,
+            code,
+            message,
+        )
+        .with_param(sku),
+        InventoryError::SkuNotFound { .. } | InventoryError::UnknownProduct { .. } => {
+            ApiError::not_found(code, message)
+        }
+        InventoryError::AdjustmentOutOfRange { .. } => conflict(code, message).with_param("delta"),
+        InventoryError::Busy => conflict(code, message),
+        InventoryError::TooManyLines => ApiError::invalid("", code, message),
+        other => ApiError::internal(&other),
+    }
+}
+
+/// A decline is 402 `payment_failed` with the decline's code; a provider that cannot
+/// be reached (or an open circuit) is 503, so the shopper may retry later.
+fn from_payment(error: PaymentError) -> ApiError {
+    let code = error.code();
+    let message = error.to_string();
+    match error {
+        PaymentError::Declined { .. } => ApiError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            ErrorType::PaymentFailed,
+            code,
+            message,
+        ),
+        PaymentError::Unavailable { .. } => ApiError::unavailable(code, message),
+        PaymentError::Rejected { .. } => conflict(code, message),
+        other => ApiError::internal(&other),
+    }
+}
+
+/// Every [`OrderError`] keeps the engine's own [`OrderError::code`].
+fn from_order(error: OrderError) -> ApiError {
+    let code = error.code();
+    let message = error.to_string();
+    match error {
+        OrderError::NotFound { .. } => ApiError::not_found(code, message),
+        OrderError::InvalidTransition { .. } => conflict(code, message),
+        OrderError::RefundExceedsPaid { .. } => conflict(code, message).with_param("amount"),
+        OrderError::Forbidden { .. } => ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorType::Authorization,
+            code,
+            message,
+        ),
+        OrderError::HistoryFull { .. } | OrderError::Busy => conflict(code, message),
+        other => ApiError::internal(&other),
+    }
+}
+
+fn from_checkout(error: CheckoutError) -> ApiError {
+    let code = error.code();
+    let message = error.to_string();
+    match error {
+        CheckoutError::IdempotencyConflict | CheckoutError::IdempotencyInFlight => {
+            conflict(code, message)
+        }
+        // An injected fault (tests only) and kinds this server does not know yet.
         other => ApiError::internal(&other),
     }
 }

@@ -18,6 +18,10 @@ use hyper::header::{self, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde::Serialize;
 
+mod commerce;
+
+pub use commerce::{CartView, InventoryView, OrderEventView, OrderView, VoucherView};
+
 /// The media type of every JSON reply.
 pub const JSON: &str = "application/json";
 

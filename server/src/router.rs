@@ -64,6 +64,42 @@ pub enum RouteId {
     UpdateProduct,
     /// `DELETE /v1/products/{id}` (admin; archives)
     ArchiveProduct,
+    /// `POST /v1/carts`
+    CreateCart,
+    /// `GET /v1/carts/{id}`
+    GetCart,
+    /// `POST /v1/carts/{id}/items`
+    AddCartItem,
+    /// `PATCH /v1/carts/{id}/items/{sku}`
+    UpdateCartItem,
+    /// `DELETE /v1/carts/{id}/items/{sku}`
+    RemoveCartItem,
+    /// `POST /v1/carts/{id}/voucher`
+    ApplyVoucher,
+    /// `DELETE /v1/carts/{id}/voucher`
+    RemoveVoucher,
+    /// `POST /v1/carts/{id}/checkout`
+    Checkout,
+    /// `GET /v1/orders`
+    ListOrders,
+    /// `GET /v1/orders/{id}`
+    GetOrder,
+    /// `GET /v1/orders/{id}/events`
+    ListOrderEvents,
+    /// `POST /v1/orders/{id}/cancel` (owner or admin)
+    CancelOrder,
+    /// `POST /v1/orders/{id}/ship` (admin)
+    ShipOrder,
+    /// `POST /v1/orders/{id}/deliver` (admin)
+    DeliverOrder,
+    /// `POST /v1/orders/{id}/refund` (admin)
+    RefundOrder,
+    /// `POST /v1/vouchers` (admin)
+    CreateVoucher,
+    /// `GET /v1/vouchers` (admin)
+    ListVouchers,
+    /// `POST /v1/inventory/{sku}/adjust` (admin)
+    AdjustInventory,
 }
 
 /// Who may call a route.
@@ -105,7 +141,7 @@ const fn get(pattern: &'static str, id: RouteId) -> Route {
 }
 
 /// The route table.
-pub static ROUTES: [Route; 23] = [
+pub static ROUTES: [Route; 41] = [
     get("/healthz", RouteId::Healthz),
     get("/readyz", RouteId::Readyz),
     get("/metrics", RouteId::Metrics),
@@ -182,6 +218,94 @@ pub static ROUTES: [Route; 23] = [
         Method::DELETE,
         "/v1/products/{id}",
         RouteId::ArchiveProduct,
+        Access::Admin,
+    ),
+    route_of(Method::POST, "/v1/carts", RouteId::CreateCart, Access::Public),
+    get("/v1/carts/{id}", RouteId::GetCart),
+    route_of(
+        Method::POST,
+        "/v1/carts/{id}/items",
+        RouteId::AddCartItem,
+        Access::Public,
+    ),
+    route_of(
+        Method::PATCH,
+        "/v1/carts/{id}/items/{sku}",
+        RouteId::UpdateCartItem,
+        Access::Public,
+    ),
+    route_of(
+        Method::DELETE,
+        "/v1/carts/{id}/items/{sku}",
+        RouteId::RemoveCartItem,
+        Access::Public,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/carts/{id}/voucher",
+        RouteId::ApplyVoucher,
+        Access::Public,
+    ),
+    route_of(
+        Method::DELETE,
+        "/v1/carts/{id}/voucher",
+        RouteId::RemoveVoucher,
+        Access::Public,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/carts/{id}/checkout",
+        RouteId::Checkout,
+        Access::Public,
+    ),
+    route_of(Method::GET, "/v1/orders", RouteId::ListOrders, Access::User),
+    route_of(Method::GET, "/v1/orders/{id}", RouteId::GetOrder, Access::User),
+    route_of(
+        Method::GET,
+        "/v1/orders/{id}/events",
+        RouteId::ListOrderEvents,
+        Access::User,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/orders/{id}/cancel",
+        RouteId::CancelOrder,
+        Access::User,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/orders/{id}/ship",
+        RouteId::ShipOrder,
+        Access::Admin,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/orders/{id}/deliver",
+        RouteId::DeliverOrder,
+        Access::Admin,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/orders/{id}/refund",
+        RouteId::RefundOrder,
+        Access::Admin,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/vouchers",
+        RouteId::CreateVoucher,
+        Access::Admin,
+    ),
+    route_of(
+        Method::GET,
+        "/v1/vouchers",
+        RouteId::ListVouchers,
+        Access::Admin,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/inventory/{sku}/adjust",
+        RouteId::AdjustInventory,
         Access::Admin,
     ),
 ];

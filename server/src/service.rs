@@ -177,6 +177,7 @@ async fn run_handler(
     ctx: Ctx,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, ApiError> {
+    let request = request.map(http_body_util::Either::Left);
     let handler = routes::dispatch(state, id, ctx, request);
     match tokio::time::timeout(state.config.request_timeout, CatchPanic::new(handler)).await {
         Ok(Ok(result)) => result,

@@ -42,9 +42,12 @@ fn every_admin_route_refuses_anonymous_callers_and_customers() {
         .iter()
         .filter(|route| route.access == Access::Admin)
         .collect();
-    assert_eq!(admin_routes.len(), 4);
+    assert_eq!(admin_routes.len(), 10);
     for route in admin_routes {
-        let path = route.pattern.replace("{id}", &product.id.to_string());
+        let path = route
+            .pattern
+            .replace("{id}", &product.id.to_string())
+            .replace("{sku}", "SKU-01");
         let method = route.method.as_str();
         let body = new_product("NEW-1", "Tea", "cat_0000000000000");
         server

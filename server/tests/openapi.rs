@@ -204,7 +204,15 @@ fn operations_with_a_body_state_its_schema_and_refusals() {
         let what = format!("{method} {}", route.pattern);
         let Some(body) = operation.get("requestBody") else {
             assert!(
-                !["post", "patch"].contains(&method.as_str()) || route.pattern == "/v1/auth/logout",
+                !["post", "patch"].contains(&method.as_str())
+                    || [
+                        "/v1/auth/logout",
+                        "/v1/carts",
+                        "/v1/orders/{id}/cancel",
+                        "/v1/orders/{id}/ship",
+                        "/v1/orders/{id}/deliver",
+                    ]
+                    .contains(&route.pattern),
                 "{what} takes a body but documents none"
             );
             continue;

@@ -152,7 +152,7 @@ impl Catalog {
             .map_err(StoreError::from)?
         {
             let (key, value) = entry.map_err(StoreError::from)?;
-            let record: StockRecord = decode_from("stock", value.value())?;
+            let record = StockRecord::decode(value.value())?;
             inventory.set_on_hand(key.value(), record.on_hand);
         }
         let bloom = Bloom::with_capacity(list.len() * 2);

@@ -37,6 +37,35 @@ impl Engine {
     /// or invalid address / card (naming the field); 409 insufficient stock (naming the
     /// SKU); 402 declined; 503 provider unavailable; voucher errors. After any failure
     /// the cart is open with its holds and no money is kept.
+    ///
+    /// ```
+    /// use emporium::model::PaymentMethod;
+    /// use emporium::{AddressInput, CheckoutRequest, Engine, NewAddress, OrderStatus, PaymentInput};
+    /// # use emporium::{CategoryRef, Currency, Money, NewProduct};
+    /// # fn main() -> emporium::Result<()> {
+    /// let engine = Engine::open_in_memory()?;
+    /// # engine.create_product(NewProduct {
+    /// #     sku: "HP-100".into(), name: "Headphones".into(), description: String::new(),
+    /// #     brand: None, category: CategoryRef::Path("Audio".into()),
+    /// #     price: Money::new(19_900, Currency::USD), attributes: Default::default(),
+    /// #     images: Vec::new(), stock: 5, status: Default::default(),
+    /// # })?;
+    /// let cart = engine.create_cart(None)?;
+    /// let cart = engine.add_cart_item(cart.id, None, Some(cart.version), "HP-100", 2)?;
+    /// let request = CheckoutRequest {
+    ///     payment: PaymentInput { method: PaymentMethod::Card, card_number: Some(emporium::TEST_CARD_SUCCESS.into()) },
+    ///     shipping_address: AddressInput::Inline(NewAddress {
+    ///         name: "Ada".into(), line1: "1 Main St".into(), city: "Springfield".into(),
+    ///         postal_code: "12345".into(), country: "US".into(), ..Default::default()
+    ///     }),
+    ///     expected_version: Some(cart.version),
+    /// };
+    /// let order = engine.checkout(cart.id, None, request, None)?.order;
+    /// assert_eq!(order.status, OrderStatus::Paid);
+    /// assert_eq!(engine.stock_by_sku("HP-100")?.map(|level| level.on_hand), Some(3));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn checkout(
         &self,
         cart: CartId,

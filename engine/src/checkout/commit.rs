@@ -13,7 +13,7 @@ use redb::ReadableTable;
 
 use super::idempotency::{IdempotencyGuard, IdempotencyRecord, StoredResponse};
 use super::saga::Validated;
-use crate::cart::{self, CartError, CartRecord, CartStatus, Voucher};
+use crate::cart::{self, CartError, CartLine, CartRecord, CartStatus, Voucher};
 use crate::inventory::durable;
 use crate::model::{
     Actor, Event, OrderEventData, OrderEventKind, OrderId, OrderLine, OrderPlaced, OrderStatus,
@@ -64,33 +64,12 @@ impl Engine {
         let now = Timestamp::now();
         let Validated { cart_bytes, cart, address, voucher, .. } = validated;
         let actor = cart.user_id.map_or(Actor::System, Actor::Customer);
-        let paid = payment.status == PaymentStatus::Captured;
-        let status = if paid { OrderStatus::Paid } else { OrderStatus::Pending };
-        let entry = |kind, from_status, to_status| LogRecord {
-            kind,
-            from_status,
-            to_status,
-            actor,
-            at: now,
-            data: OrderEventData { amount: Some(totals.total), payment_status: Some(payment.status) },
+        let status = match payment.status {
+            PaymentStatus::Captured => OrderStatus::Paid,
+            _ => OrderStatus::Pending,
         };
-        let mut logs = vec![encode(&entry(OrderEventKind::Created, None, OrderStatus::Pending))];
-        if paid {
-            logs.push(encode(&entry(OrderEventKind::Paid, Some(OrderStatus::Pending), OrderStatus::Paid)));
-        }
-        let lines: Vec<OrderLine> = cart
-            .lines
-            .iter()
-            .map(|line| OrderLine {
-                sku: line.sku.clone(),
-                product_id: line.product_id,
-                name: line.name.clone(),
-                quantity: line.quantity,
-                unit_price: line.unit_price,
-                // Priced in step 3 with checked arithmetic, so no line overflows.
-                line_total: line.unit_price.checked_mul(line.quantity).unwrap_or(totals.subtotal),
-            })
-            .collect();
+        let logs = log_entries(actor, now, &totals, payment.status);
+        let lines = order_lines(&cart.lines, &totals);
         let placed = OrderPlaced {
             order_id: OrderId::from_raw(0),
             user_id: cart.user_id,
@@ -160,6 +139,39 @@ impl Engine {
         )?;
         Ok(OrderId::from_raw(id))
     }
+}
+
+/// The encoded log entries of a new order: `created`, then `paid` when captured.
+fn log_entries(actor: Actor, now: Timestamp, totals: &Totals, payment: PaymentStatus) -> Vec<Vec<u8>> {
+    let entry = |kind, from_status, to_status| LogRecord {
+        kind,
+        from_status,
+        to_status,
+        actor,
+        at: now,
+        data: OrderEventData { amount: Some(totals.total), payment_status: Some(payment) },
+    };
+    let mut logs = vec![encode(&entry(OrderEventKind::Created, None, OrderStatus::Pending))];
+    if payment == PaymentStatus::Captured {
+        logs.push(encode(&entry(OrderEventKind::Paid, Some(OrderStatus::Pending), OrderStatus::Paid)));
+    }
+    logs
+}
+
+/// The order's lines, with their totals.
+fn order_lines(lines: &[CartLine], totals: &Totals) -> Vec<OrderLine> {
+    lines
+        .iter()
+        .map(|line| OrderLine {
+            sku: line.sku.clone(),
+            product_id: line.product_id,
+            name: line.name.clone(),
+            quantity: line.quantity,
+            unit_price: line.unit_price,
+            // Priced in step 3 with checked arithmetic, so no line overflows.
+            line_total: line.unit_price.checked_mul(line.quantity).unwrap_or(totals.subtotal),
+        })
+        .collect()
 }
 
 /// The job: reads and checks, then writes. Returns the new order's id.

@@ -194,7 +194,7 @@ pub(crate) fn check_on_open(store: &Store, inventory: &super::Inventory) -> Resu
     for entry in table.iter().map_err(StoreError::from)? {
         let (key, value) = entry.map_err(StoreError::from)?;
         let product = ProductId::from_raw(key.value());
-        let record: StockRecord = decode_from("stock", value.value())?;
+        let record = StockRecord::decode(value.value())?;
         if record.on_hand > STOCK_MAX || record.on_hand.checked_add(record.sold).is_none() {
             return Err(inconsistent(format!("{product}: on hand {} and sold {} out of range", record.on_hand, record.sold)));
         }

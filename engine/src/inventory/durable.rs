@@ -8,7 +8,7 @@ use redb::ReadableTable;
 
 use crate::model::{Event, LowStock, ProductId};
 use crate::store::codec::encode;
-use crate::store::{Tx, decode_from};
+use crate::store::Tx;
 use crate::{Error, Result};
 
 use super::{InventoryError, StockRecord};
@@ -34,7 +34,7 @@ fn plan(
     let mut changes = Vec::with_capacity(merged.len());
     for (product, quantity) in merged {
         let before: StockRecord = match tx.stock()?.get(product)? {
-            Some(value) => decode_from("stock", value.value())?,
+            Some(value) => StockRecord::decode(value.value())?,
             None => return Err(InventoryError::UnknownProduct { product: ProductId::from_raw(product) }.into()),
         };
         let after = change(product, quantity, before)?;

@@ -13,6 +13,14 @@
 //! keeps its holds ordered by expiry, so a sweep pops only what is due, with a bounded
 //! cost per call. A bitmap of "has stock available" sits beside the stripes so that
 //! filters over a million products read bits, not locks.
+//!
+//! Around the cells: admin adjustments with a reason go into a per-product stock
+//! ledger (`api.rs`; a removal is first taken as a hold, so it cannot race a
+//! reservation); durable changes inside committer jobs read and check every line
+//! before they write any (`durable.rs`), and emit a low-stock event when on hand
+//! crosses its threshold downwards; a background thread returns lapsed holds in bounded
+//! steps (`sweeper.rs`); and opening the engine checks every stored record against the
+//! cells (`check_on_open`).
 
 mod api;
 pub(crate) mod durable;
@@ -56,6 +64,20 @@ pub(crate) struct StockRecord {
     pub(crate) sold: u64,
     /// At or below this many units on hand, a sale emits a low-stock event.
     pub(crate) low_stock_threshold: u64,
+}
+
+impl StockRecord {
+    /// Decodes a stored record. Stores of format version 1 written before thresholds
+    /// existed hold two fields (`on_hand`, `sold`); those read with the default
+    /// threshold, and the next write of the product's stock stores all three.
+    pub(crate) fn decode(bytes: &[u8]) -> Result<StockRecord, crate::store::StoreError> {
+        crate::store::decode_from::<StockRecord>("stock", bytes).or_else(|error| {
+            match crate::store::codec::decode::<(u64, u64)>(bytes) {
+                Ok((on_hand, sold)) => Ok(StockRecord { on_hand, sold, low_stock_threshold: LOW_STOCK_THRESHOLD_DEFAULT }),
+                Err(_) => Err(error),
+            }
+        })
+    }
 }
 
 /// Stock as the API shows it.

@@ -53,17 +53,14 @@ impl HoldSweeper {
         let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
         let counter = Arc::clone(&lapsed_total);
         let interval = Duration::from_millis(interval_ms);
-        let thread = std::thread::Builder::new().name("emporium-holds".into()).spawn(move || loop {
-            match stopped.recv_timeout(interval) {
-                Err(RecvTimeoutError::Timeout) => {
-                    let lapsed = sweep_all(&inventory, Timestamp::now().as_millis());
-                    if lapsed > 0 {
-                        counter.fetch_add(lapsed as u64, Ordering::Relaxed);
-                        tracing::debug!(lapsed, "holds expired");
-                    }
+        let thread = std::thread::Builder::new().name("emporium-holds".into()).spawn(move || {
+            // Any message, or the sender dropped with the engine, ends the loop.
+            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
+                let lapsed = sweep_all(&inventory, Timestamp::now().as_millis());
+                if lapsed > 0 {
+                    counter.fetch_add(lapsed as u64, Ordering::Relaxed);
+                    tracing::debug!(lapsed, "holds expired");
                 }
-                // A message or a dropped sender: the engine is closing.
-                _ => break,
             }
         })?;
         Ok(HoldSweeper { stop: Some(stop), thread: Some(thread), lapsed_total })

@@ -39,6 +39,9 @@ use crate::Result;
 
 /// Longest wait for another transition of the same order.
 pub const ORDER_LOCK_WAIT_MS_MAX: u64 = 30_000;
+/// Most transactions in one payment's history (each partial refund adds one), which
+/// also bounds an order's log.
+pub const PAYMENT_TRANSACTIONS_MAX: usize = 64;
 
 /// What an admin or a customer asks of an order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -122,6 +125,13 @@ pub enum OrderError {
         /// What was asked.
         action: OrderAction,
     },
+    /// The payment has [`PAYMENT_TRANSACTIONS_MAX`] transactions; refund the rest in
+    /// one go (HTTP 409, `payment_history_full`).
+    #[error("the payment already has {max} transactions")]
+    HistoryFull {
+        /// The limit.
+        max: usize,
+    },
     /// Another change of this order took too long (HTTP 409, `order_busy`).
     #[error("another change of this order is in progress")]
     Busy,
@@ -136,6 +146,7 @@ impl OrderError {
                 "invalid_transition"
             }
             OrderError::Forbidden { .. } => "forbidden",
+            OrderError::HistoryFull { .. } => "payment_history_full",
             OrderError::Busy => "order_busy",
         }
     }

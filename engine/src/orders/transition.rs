@@ -14,7 +14,7 @@ use std::time::Duration;
 use redb::ReadableTable;
 
 use super::{
-    LogRecord, ORDER_LOCK_WAIT_MS_MAX, OrderAction, OrderError, OrderRecord, PaymentRecord,
+    LogRecord, ORDER_LOCK_WAIT_MS_MAX, OrderAction, PAYMENT_TRANSACTIONS_MAX, OrderError, OrderRecord, PaymentRecord,
     decode_order, next_status,
 };
 use crate::inventory::durable;
@@ -143,6 +143,9 @@ impl Engine {
                 }
                 if amount.amount > refundable || refundable == 0 {
                     return Err(OrderError::RefundExceedsPaid { requested: amount.amount, refundable }.into());
+                }
+                if payment.transactions.len() >= PAYMENT_TRANSACTIONS_MAX {
+                    return Err(OrderError::HistoryFull { max: PAYMENT_TRANSACTIONS_MAX }.into());
                 }
                 let moved = self.refund_payment(payment, amount, now)?;
                 let kind = if payment.refundable() == 0 { OrderEventKind::Refunded } else { OrderEventKind::PartiallyRefunded };

@@ -1,25 +1,25 @@
-//! The one collector of a search: for every matching document it applies the price
-//! range and the stock predicate, counts the total, accumulates the facets and keeps
-//! the best `offset + limit` hits, all in one pass over the matches.
+//! Counting one search: for every matching document it applies the filters and the
+//! stock predicate, counts the total, accumulates the facets and keeps the best
+//! `offset + limit` hits, all in one pass over the matches.
 //!
 //! Doing it in one pass is what keeps totals and facets exact and consistent with the
 //! page: everything is counted after every filter, stock included, which tantivy's
 //! stock collectors (that see only the query) cannot do.
 //!
-//! The stock predicate is borrowed for the duration of the search, but tantivy wants
-//! segment collectors to be `'static`; so [`SearchCollector`] overrides
-//! `collect_segment` and drives the segment itself, passing the predicate to each call.
+//! Everything per document reads the segment's decoded arrays ([`SegmentColumns`]):
+//! facets count per category ordinal and per brand spelling ordinal of the segment, and
+//! only the ordinals that were hit are turned into category ids (with their ancestors)
+//! and brands when the segment is done.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
 
-use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
-use tantivy::fastfield::FacetReader;
-use tantivy::query::Weight;
-use tantivy::schema::Facet;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::fastfield::AliveBitSet;
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal};
 
+use super::index::brand_key;
+use super::segment::{NONE, SegmentColumns};
 use super::{
     BRAND_FACETS_MAX, CATEGORY_FACETS_MAX, FacetCount, Facets, PRICE_BUCKET_EDGES, PriceBucket,
 };
@@ -28,13 +28,19 @@ use crate::model::{CategoryId, ProductId};
 /// The stock predicate of a search.
 pub(crate) type InStock<'a> = &'a (dyn Fn(ProductId) -> bool + Sync);
 
-/// Collects one search; see the module docs.
-pub(crate) struct SearchCollector<'a> {
+/// The filters of a search that every match must pass, segment-independent.
+#[derive(Clone, Copy)]
+pub(crate) struct Filters<'a> {
     /// Hits to keep: the page's offset plus its limit.
     pub(crate) keep: usize,
     /// Price range, inclusive, in minor units.
     pub(crate) min_price: u64,
     pub(crate) max_price: u64,
+    /// The path from the root to the requested category: a product matches when its
+    /// category path starts with it (the category itself or a descendant).
+    pub(crate) category_path: Option<&'a [u64]>,
+    /// The folded brand wanted.
+    pub(crate) brand_key: Option<&'a str>,
     /// Only products it accepts count, when present.
     pub(crate) in_stock: Option<InStock<'a>>,
 }
@@ -94,87 +100,128 @@ pub(crate) struct SegmentFruit {
     total: u64,
     /// Category id → matches in it or below it.
     categories: HashMap<u64, u64>,
-    /// Brand key → (a spelling as written, matches).
+    /// Brand key → (the smallest spelling among the matches, matches).
     brands: HashMap<String, (String, u64)>,
     prices: [u64; PRICE_BUCKET_EDGES.len() + 1],
 }
 
-/// One segment's columns and counters.
-pub(crate) struct SegmentState {
+/// One segment's filters, counters and kept hits.
+pub(crate) struct SegmentState<'a> {
     segment: SegmentOrdinal,
-    keep: usize,
-    min_price: u64,
-    max_price: u64,
-    /// Set when the search has a stock predicate; then only `offer` may be called.
-    needs_predicate: bool,
-    ids: Column<u64>,
-    prices: Column<u64>,
-    categories: FacetReader,
-    brand_keys: Option<StrColumn>,
-    brand_raw: Option<StrColumn>,
-    /// Matches per category path ordinal of this segment.
+    columns: Arc<SegmentColumns>,
+    alive: Option<&'a AliveBitSet>,
+    filters: Filters<'a>,
+    /// Per category ordinal of the segment: whether it passes the category filter.
+    category_allowed: Option<Vec<bool>>,
+    /// The brand key ordinal wanted, when filtering on a brand this segment has.
+    brand_key: Option<u32>,
+    /// The filters exclude every document of the segment.
+    excludes_all: bool,
+    /// Matches per category ordinal.
     category_counts: Vec<u64>,
-    /// Per brand key ordinal: matches, and the smallest spelling ordinal among them (a
-    /// brand's facet value is its smallest spelling, whatever the segment order).
-    brand_counts: Vec<(u64, u64)>,
+    /// Matches per brand spelling ordinal.
+    spelling_counts: Vec<u64>,
     price_counts: [u64; PRICE_BUCKET_EDGES.len() + 1],
     total: u64,
     top: BinaryHeap<Worst>,
 }
 
-impl SegmentState {
-    /// Counts `doc` if it passes the price range and `in_stock`.
-    fn offer(&mut self, doc: DocId, score: Score, in_stock: Option<InStock<'_>>) {
-        // Every indexed document has an id and a price; one without is not a product.
-        let (Some(product), Some(price)) = (self.ids.first(doc), self.prices.first(doc)) else {
-            return;
-        };
-        if price < self.min_price || price > self.max_price {
-            return;
-        }
-        if in_stock.is_some_and(|in_stock| !in_stock(ProductId::from_raw(product))) {
-            return;
-        }
-        self.total += 1;
-        self.price_counts[PRICE_BUCKET_EDGES.partition_point(|&edge| edge <= price)] += 1;
-        for ord in self.categories.facet_ords(doc) {
-            if let Some(count) = usize::try_from(ord)
-                .ok()
-                .and_then(|o| self.category_counts.get_mut(o))
-            {
-                *count += 1;
-            }
-        }
-        if let Some(key) = self
-            .brand_keys
-            .as_ref()
-            .and_then(|keys| keys.ords().first(doc))
-        {
-            // Spelling ordinals follow text order, so the smallest is the smallest text.
-            let spelling = self
-                .brand_raw
-                .as_ref()
-                .and_then(|raw| raw.ords().first(doc));
-            if let Some(slot) = usize::try_from(key)
-                .ok()
-                .and_then(|key| self.brand_counts.get_mut(key))
-            {
-                slot.0 += 1;
-                slot.1 = slot.1.min(spelling.unwrap_or(u64::MAX));
-            }
-        }
-        self.keep_if_top(Candidate {
-            score,
-            product,
-            address: DocAddress::new(self.segment, doc),
+impl<'a> SegmentState<'a> {
+    pub(crate) fn new(
+        segment: SegmentOrdinal,
+        columns: Arc<SegmentColumns>,
+        alive: Option<&'a AliveBitSet>,
+        filters: Filters<'a>,
+    ) -> SegmentState<'a> {
+        let mut excludes_all = false;
+        let category_allowed = filters.category_path.map(|wanted| {
+            let allowed: Vec<bool> = columns
+                .category_paths
+                .iter()
+                .map(|path| path.starts_with(wanted))
+                .collect();
+            excludes_all |= !allowed.contains(&true);
+            allowed
         });
+        let brand_key = filters.brand_key.and_then(|key| {
+            let ord = columns.key_ord(key);
+            excludes_all |= ord.is_none();
+            ord
+        });
+        SegmentState {
+            segment,
+            category_counts: vec![0; columns.category_paths.len()],
+            spelling_counts: vec![0; columns.spelling_texts.len()],
+            columns,
+            alive,
+            filters,
+            category_allowed,
+            brand_key,
+            excludes_all,
+            price_counts: [0; PRICE_BUCKET_EDGES.len() + 1],
+            total: 0,
+            top: BinaryHeap::new(),
+        }
     }
 
-    fn keep_if_top(&mut self, candidate: Candidate) {
-        if self.keep == 0 {
+    /// The filters exclude every document of the segment: nothing to search in it.
+    pub(crate) fn excludes_all(&self) -> bool {
+        self.excludes_all
+    }
+
+    /// Whether `doc` is a live product that passes every filter and the stock
+    /// predicate. Cheap: array reads and one bitmap test.
+    #[inline]
+    pub(crate) fn passes(&self, doc: DocId) -> bool {
+        let columns = &*self.columns;
+        if !columns.is_valid(doc) || self.alive.is_some_and(|alive| !alive.is_alive(doc)) {
+            return false;
+        }
+        let at = doc as usize;
+        let price = columns.prices[at];
+        if price < self.filters.min_price || price > self.filters.max_price {
+            return false;
+        }
+        if let Some(allowed) = &self.category_allowed {
+            let ord = columns.categories[at];
+            if ord == NONE || !allowed.get(ord as usize).copied().unwrap_or(false) {
+                return false;
+            }
+        }
+        if let Some(wanted) = self.brand_key {
+            let spelling = columns.spellings[at];
+            if spelling == NONE || columns.spelling_keys.get(spelling as usize) != Some(&wanted) {
+                return false;
+            }
+        }
+        match self.filters.in_stock {
+            Some(in_stock) => in_stock(ProductId::from_raw(columns.ids[at])),
+            None => true,
+        }
+    }
+
+    /// Counts `doc`, which [`SegmentState::passes`], with its score.
+    #[inline]
+    pub(crate) fn count(&mut self, doc: DocId, score: Score) {
+        let columns = &*self.columns;
+        let at = doc as usize;
+        self.total += 1;
+        self.price_counts[usize::from(columns.price_buckets[at])] += 1;
+        if let Some(count) = self.category_counts.get_mut(columns.categories[at] as usize) {
+            *count += 1;
+        }
+        if let Some(count) = self.spelling_counts.get_mut(columns.spellings[at] as usize) {
+            *count += 1;
+        }
+        if self.filters.keep == 0 {
             return;
         }
-        if self.top.len() < self.keep {
+        let candidate = Candidate {
+            score,
+            product: columns.ids[at],
+            address: DocAddress::new(self.segment, doc),
+        };
+        if self.top.len() < self.filters.keep {
             self.top.push(Worst(candidate));
         } else if let Some(mut worst) = self.top.peek_mut() {
             if candidate.rank(&worst.0) == Ordering::Less {
@@ -183,199 +230,110 @@ impl SegmentState {
         }
     }
 
-    /// Turns ordinals into category ids and brands (only for values that were hit).
-    /// Dictionaries are read in one sorted pass each: a lookup per ordinal would
-    /// decode a dictionary block per value and cost more than the whole collection.
-    fn fruit(self) -> tantivy::Result<SegmentFruit> {
-        let mut fruit = SegmentFruit {
-            hits: self.top.into_iter().map(|worst| worst.0).collect(),
-            total: self.total,
-            prices: self.price_counts,
-            ..SegmentFruit::default()
-        };
-        let (ords, counts) = hit_ords(self.category_counts.iter().copied());
-        let mut paths = Vec::with_capacity(ords.len());
-        let dictionary = self.categories.facet_dict();
-        dictionary.sorted_ords_to_term_cb(&ords, |bytes| paths.push(bytes.to_vec()))?;
-        for (path, count) in paths.into_iter().zip(counts) {
-            let facet = Facet::from_encoded(path).map_err(|_| corrupt("category"))?;
-            // The path lists the category and every ancestor: each contains the match.
-            for id in facet
-                .to_path()
-                .iter()
-                .filter_map(|id| id.parse::<u64>().ok())
-            {
-                *fruit.categories.entry(id).or_default() += count;
-            }
-        }
-        if let (Some(keys), Some(raw)) = (&self.brand_keys, &self.brand_raw) {
-            fruit.brands = brands(keys, raw, &self.brand_counts)?;
-        }
-        Ok(fruit)
-    }
-}
-
-/// The ordinals with a non-zero count (sorted, as enumerated) and their counts.
-fn hit_ords(counts: impl Iterator<Item = u64>) -> (Vec<u64>, Vec<u64>) {
-    counts
-        .enumerate()
-        .filter(|&(_, count)| count > 0)
-        .map(|(ord, count)| (ord as u64, count))
-        .unzip()
-}
-
-/// Brand key → (smallest spelling, matches), from per-key-ordinal counts.
-fn brands(
-    keys: &StrColumn,
-    raw: &StrColumn,
-    counts: &[(u64, u64)],
-) -> tantivy::Result<HashMap<String, (String, u64)>> {
-    let (key_ords, hits) = hit_ords(counts.iter().map(|&(count, _)| count));
-    let mut key_texts = Vec::with_capacity(key_ords.len());
-    keys.dictionary()
-        .sorted_ords_to_term_cb(&key_ords, |bytes| key_texts.push(text(bytes)))?;
-    let mut spelling_ords: Vec<u64> = key_ords
-        .iter()
-        .map(|&ord| counts[ord as usize].1)
-        .filter(|&ord| ord != u64::MAX)
-        .collect();
-    spelling_ords.sort_unstable();
-    spelling_ords.dedup();
-    let mut spellings = Vec::with_capacity(spelling_ords.len());
-    raw.dictionary()
-        .sorted_ords_to_term_cb(&spelling_ords, |bytes| spellings.push(text(bytes)))?;
-    let mut brands = HashMap::with_capacity(key_texts.len());
-    for ((key, ord), count) in key_texts.into_iter().zip(key_ords).zip(hits) {
-        let spelling = spelling_ords
-            .binary_search(&counts[ord as usize].1)
-            .map_or_else(|_| key.clone(), |index| spellings[index].clone());
-        brands.insert(key, (spelling, count));
-    }
-    Ok(brands)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn corrupt(field: &str) -> tantivy::TantivyError {
-    tantivy::TantivyError::InternalError(format!("unreadable `{field}` facet value"))
-}
-
-impl SegmentCollector for SegmentState {
-    type Fruit = tantivy::Result<SegmentFruit>;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        // Only reached if tantivy bypasses `collect_segment`; without the predicate at
-        // hand, a stock-filtered search must not count what it cannot check.
-        debug_assert!(
-            !self.needs_predicate,
-            "stock-filtered searches go through collect_segment"
-        );
-        if !self.needs_predicate {
-            self.offer(doc, score, None);
-        }
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        self.fruit()
-    }
-}
-
-impl Collector for SearchCollector<'_> {
-    type Fruit = Collected;
-    type Child = SegmentState;
-
-    fn for_segment(
-        &self,
-        segment: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentState> {
-        let fast = reader.fast_fields();
-        let categories = reader.facet_reader("category")?;
-        let brand_keys = fast.str("brand_key")?;
-        let brand_counts =
-            vec![(0, u64::MAX); brand_keys.as_ref().map_or(0, |column| column.num_terms())];
-        Ok(SegmentState {
-            segment,
-            keep: self.keep,
-            min_price: self.min_price,
-            max_price: self.max_price,
-            needs_predicate: self.in_stock.is_some(),
-            ids: fast.u64("id")?,
-            prices: fast.u64("price")?,
-            category_counts: vec![0; categories.num_facets()],
-            categories,
-            brand_keys,
-            brand_raw: fast.str("brand_raw")?,
-            brand_counts,
-            price_counts: [0; PRICE_BUCKET_EDGES.len() + 1],
-            total: 0,
-            top: BinaryHeap::new(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        true
-    }
-
-    fn collect_segment(
-        &self,
-        weight: &dyn Weight,
-        segment: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<tantivy::Result<SegmentFruit>> {
-        let mut state = self.for_segment(segment, reader)?;
-        let alive = reader.alive_bitset();
-        weight.for_each(reader, &mut |doc, score| {
-            if alive.is_none_or(|alive| alive.is_alive(doc)) {
-                state.offer(doc, score, self.in_stock);
-            }
-        })?;
-        Ok(state.harvest())
-    }
-
-    fn merge_fruits(
-        &self,
-        fruits: Vec<tantivy::Result<SegmentFruit>>,
-    ) -> tantivy::Result<Collected> {
-        let mut hits = Vec::new();
-        let mut total = 0;
+    /// Turns the counted ordinals into category ids (each with its ancestors) and
+    /// brands; only ordinals that were hit are looked at.
+    pub(crate) fn finish(self) -> SegmentFruit {
+        let columns = &*self.columns;
         let mut categories: HashMap<u64, u64> = HashMap::new();
-        let mut brands: HashMap<String, (String, u64)> = HashMap::new();
-        let mut prices = [0; PRICE_BUCKET_EDGES.len() + 1];
-        for fruit in fruits {
-            let fruit = fruit?;
-            hits.extend(fruit.hits);
-            total += fruit.total;
-            for (id, count) in fruit.categories {
+        for (ord, &count) in self.category_counts.iter().enumerate() {
+            if count == 0 {
+                continue;
+            }
+            // The path lists the category and every ancestor: each contains the match.
+            for &id in columns.category_paths[ord].iter() {
                 *categories.entry(id).or_default() += count;
             }
-            for (key, (spelling, count)) in fruit.brands {
-                let slot = brands.entry(key).or_insert_with(|| (spelling.clone(), 0));
-                // Segments may spell a brand differently: the smallest spelling wins, so
-                // the facet does not depend on segment order.
-                if spelling < slot.0 {
-                    slot.0 = spelling;
-                }
-                slot.1 += count;
+        }
+        // Per brand key: matches, and the smallest spelling ordinal among them (ordinals
+        // follow text order, and the first one met is the smallest).
+        let mut by_key: HashMap<u32, (usize, u64)> = HashMap::new();
+        let mut unkeyed: HashMap<String, (String, u64)> = HashMap::new();
+        for (spelling, &count) in self.spelling_counts.iter().enumerate() {
+            if count == 0 {
+                continue;
             }
-            for (sum, count) in prices.iter_mut().zip(fruit.prices) {
-                *sum += count;
+            match columns.spelling_keys.get(spelling) {
+                Some(&key) if key != NONE => {
+                    by_key.entry(key).or_insert((spelling, 0)).1 += count;
+                }
+                _ => {
+                    // Never in practice: every spelling has a key. Derive it.
+                    let text = &columns.spelling_texts[spelling];
+                    unkeyed
+                        .entry(brand_key(text))
+                        .or_insert_with(|| (text.clone(), 0))
+                        .1 += count;
+                }
             }
         }
-        hits.sort_by(Candidate::rank);
-        hits.truncate(self.keep);
-        let facets = Facets {
-            category: category_facet(categories),
-            brand: brand_facet(brands),
-            price: price_facet(&prices),
-        };
-        Ok(Collected {
-            hits,
-            total,
-            facets,
-        })
+        let mut brands = unkeyed;
+        for (key, (spelling, count)) in by_key {
+            let key = columns.key_texts[key as usize].clone();
+            let spelling = columns.spelling_texts[spelling].clone();
+            merge_brand(&mut brands, key, spelling, count);
+        }
+        SegmentFruit {
+            hits: self.top.into_iter().map(|worst| worst.0).collect(),
+            total: self.total,
+            categories,
+            brands,
+            prices: self.price_counts,
+        }
+    }
+}
+
+/// Adds `count` matches of a brand; the smallest spelling wins, so the facet does not
+/// depend on segment order.
+fn merge_brand(
+    brands: &mut HashMap<String, (String, u64)>,
+    key: String,
+    spelling: String,
+    count: u64,
+) {
+    match brands.get_mut(&key) {
+        Some(slot) => {
+            if spelling < slot.0 {
+                slot.0 = spelling;
+            }
+            slot.1 += count;
+        }
+        None => {
+            brands.insert(key, (spelling, count));
+        }
+    }
+}
+
+/// The whole search from its segments: the best `keep` hits and the summed counts.
+pub(crate) fn merge(fruits: Vec<SegmentFruit>, keep: usize) -> Collected {
+    let mut hits = Vec::new();
+    let mut total = 0;
+    let mut categories: HashMap<u64, u64> = HashMap::new();
+    let mut brands: HashMap<String, (String, u64)> = HashMap::new();
+    let mut prices = [0; PRICE_BUCKET_EDGES.len() + 1];
+    for fruit in fruits {
+        hits.extend(fruit.hits);
+        total += fruit.total;
+        for (id, count) in fruit.categories {
+            *categories.entry(id).or_default() += count;
+        }
+        for (key, (spelling, count)) in fruit.brands {
+            merge_brand(&mut brands, key, spelling, count);
+        }
+        for (sum, count) in prices.iter_mut().zip(fruit.prices) {
+            *sum += count;
+        }
+    }
+    hits.sort_by(Candidate::rank);
+    hits.truncate(keep);
+    let facets = Facets {
+        category: category_facet(categories),
+        brand: brand_facet(brands),
+        price: price_facet(&prices),
+    };
+    Collected {
+        hits,
+        total,
+        facets,
     }
 }
 
@@ -403,7 +361,7 @@ fn brand_facet(counts: HashMap<String, (String, u64)>) -> Vec<FacetCount> {
 }
 
 /// Every bucket, empty ones included.
-fn price_facet(counts: &[u64; PRICE_BUCKET_EDGES.len() + 1]) -> Vec<PriceBucket> {
+pub(crate) fn price_facet(counts: &[u64; PRICE_BUCKET_EDGES.len() + 1]) -> Vec<PriceBucket> {
     counts
         .iter()
         .enumerate()

@@ -24,8 +24,10 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term};
 
-use super::collector::SearchCollector;
+use super::collector::Filters;
+use super::execute::Prepared;
 use super::query::{self, Plan};
+use super::segment::ColumnCache;
 use super::{SearchError, SearchHit, SearchRequest, SearchResults, highlight};
 use crate::model::{
     CATEGORY_DEPTH_MAX, Category, CategoryId, Event, EventRecord, Product, ProductId,
@@ -136,6 +138,8 @@ pub(crate) struct SearchIndex {
     analyzer: TextAnalyzer,
     /// Category id → parent: categories never move, so a product's path is fixed.
     parents: RwLock<HashMap<u64, Option<u64>>>,
+    /// Per-document arrays of the searchable segments, warmed after each reload.
+    columns: ColumnCache,
     /// Every event up to this one is reflected in what searches see.
     seen_seq: AtomicU64,
     /// The payload of the last commit: every event up to it is on disk.
@@ -179,10 +183,12 @@ impl SearchIndex {
             fields,
             analyzer,
             parents: RwLock::new(HashMap::new()),
+            columns: ColumnCache::default(),
             seen_seq: AtomicU64::new(seq),
             durable_seq: AtomicU64::new(seq),
         };
         search.learn_paths_from_documents()?;
+        search.columns.warm(&search.reader.searcher())?;
         Ok(search)
     }
 
@@ -242,7 +248,7 @@ impl SearchIndex {
                     changed |= is_listed(before) || is_listed(after);
                     self.upsert(&writer, after)
                 }
-                #[allow(unreachable_patterns)] // more event kinds are appended over time
+                // Orders, stock, users…: nothing the index holds.
                 _ => Ok(()),
             };
             if outcome.is_err() {
@@ -336,15 +342,18 @@ impl SearchIndex {
         let mut analyzer = self.analyzer.clone();
         let plan = Plan::new(request, &mut analyzer)?;
         let category_path = plan.category.map(|category| self.path_of(category.raw()));
-        let query = query::build(&plan, &self.fields, category_path.as_deref());
         let searcher = self.reader.searcher();
-        let collector = SearchCollector {
+        let columns = self.columns.columns(&searcher)?;
+        let prepared = Prepared::new(&plan, &self.fields, category_path.as_deref(), &searcher)?;
+        let filters = Filters {
             keep: plan.offset + plan.limit,
             min_price: plan.min_price,
             max_price: plan.max_price,
+            category_path: category_path.as_deref(),
+            brand_key: plan.brand_key.as_deref(),
             in_stock: request.in_stock.then_some(in_stock),
         };
-        let collected = searcher.search(query.as_ref(), &collector)?;
+        let collected = prepared.run(&searcher, &columns, filters)?;
         let mut hits = Vec::with_capacity(plan.limit);
         for candidate in collected.hits.iter().skip(plan.offset).take(plan.limit) {
             let doc: TantivyDocument = searcher.doc(candidate.address)?;
@@ -433,6 +442,7 @@ impl SearchIndex {
         prepared.commit()?;
         self.durable_seq.store(seq, Ordering::Release);
         self.reader.reload()?;
+        self.columns.warm(&self.reader.searcher())?;
         Ok(())
     }
 

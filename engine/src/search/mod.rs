@@ -27,11 +27,14 @@
 //! - Stock is not indexed (it changes on every sale): `in_stock` is a predicate the
 //!   caller passes to each search, and totals and facets are counted after it.
 
+mod api;
 mod collector;
+mod execute;
 mod highlight;
 mod index;
 mod indexer;
 mod query;
+mod segment;
 mod trie;
 
 #[cfg(test)]
@@ -73,11 +76,14 @@ pub const PRICE_BUCKET_EDGES: [u64; 6] = [1_000, 2_500, 5_000, 10_000, 25_000, 5
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchRequest {
     /// Plain text, at most [`SEARCH_QUERY_CHARS_MAX`] characters; no operator syntax.
-    /// Empty (after trimming) matches every active product.
+    /// Empty (after trimming) matches every active product; text without any word
+    /// (only punctuation or symbols) matches none.
     pub q: String,
-    /// Only products in this category or one of its descendants.
+    /// Only products in this category or one of its descendants (an unknown category
+    /// matches nothing).
     pub category: Option<CategoryId>,
-    /// Only products of this brand (whole brand, case and accents ignored).
+    /// Only products of this brand (the whole brand, case and accents ignored); blank
+    /// means no brand filter.
     pub brand: Option<String>,
     /// Lowest price, in minor units, inclusive.
     pub min_price: Option<u64>,

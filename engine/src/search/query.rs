@@ -1,39 +1,33 @@
-//! From a [`SearchRequest`] to a tantivy query: checking the request, reading the
-//! cursor, and turning plain text into clauses.
+//! From a [`SearchRequest`] to a [`Plan`]: checking the request, reading the cursor,
+//! and turning plain text into words (`execute.rs` runs the plan).
 //!
 //! `q` is never parsed as syntax: it goes through the index's analyzer and each word
-//! becomes a group of term clauses, so quotes, colons, `AND` or emoji are just text and
-//! can never make a query fail. Every word must match in the name, the brand or the
+//! becomes a word to match, so quotes, colons, `AND` or emoji are just text and can
+//! never make a query fail. Every word must match in the name, the brand or the
 //! description (boosted in that order); words of 5+ letters tolerate one typo and of 9+
 //! two (as Meilisearch does), a transposition counting as one; the last word, while
 //! still being typed, also matches as a prefix. An exact title earns a large bonus so it
 //! ranks first.
 
-use tantivy::Term;
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur,
-    PhraseQuery, Query, TermQuery,
-};
-use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::index::{Fields, brand_key, words};
+use super::index::{brand_key, words};
 use super::{SEARCH_LIMIT_MAX, SEARCH_OFFSET_MAX, SEARCH_QUERY_CHARS_MAX, SEARCH_WORDS_MAX};
 use super::{SearchError, SearchRequest};
 use crate::model::{BRAND_CHARS_MAX, CategoryId, hex_decode, hex_encode};
 
 /// Field boosts: a word in the name counts more than in the brand, more than in the
 /// description.
-const NAME_BOOST: f32 = 3.0;
-const BRAND_BOOST: f32 = 2.0;
-const DESCRIPTION_BOOST: f32 = 1.0;
+pub(crate) const NAME_BOOST: f32 = 3.0;
+pub(crate) const BRAND_BOOST: f32 = 2.0;
+pub(crate) const DESCRIPTION_BOOST: f32 = 1.0;
 /// A typo or prefix match scores a constant (tantivy's automaton queries do not use
 /// BM25): this fraction of the field boost, so an exact word outranks a near one.
-const APPROXIMATE_FACTOR: f32 = 0.5;
+pub(crate) const APPROXIMATE_FACTOR: f32 = 0.5;
 /// The exact-title clause: large enough to dominate every word clause together.
-const EXACT_NAME_BOOST: f32 = 20.0;
+pub(crate) const EXACT_NAME_BOOST: f32 = 20.0;
 /// The words of the query next to each other in the name.
-const PHRASE_BOOST: f32 = 2.0;
+pub(crate) const PHRASE_BOOST: f32 = 2.0;
 /// Shortest word (in characters) allowed one typo, and two.
 const ONE_TYPO_CHARS_MIN: usize = 5;
 const TWO_TYPOS_CHARS_MIN: usize = 9;
@@ -165,101 +159,6 @@ pub(crate) fn typo_budget(word: &str) -> u8 {
         length if length >= ONE_TYPO_CHARS_MIN => 1,
         _ => 0,
     }
-}
-
-/// The query of `plan`. `category_path` is the path from the root to the requested
-/// category (so its facet term matches the category and its descendants).
-pub(crate) fn build(plan: &Plan, fields: &Fields, category_path: Option<&[u64]>) -> Box<dyn Query> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if plan.match_all {
-        clauses.push((Occur::Must, Box::new(AllQuery)));
-    } else if plan.words.is_empty() {
-        return Box::new(EmptyQuery);
-    } else {
-        clauses.extend(
-            plan.words
-                .iter()
-                .map(|word| (Occur::Must, word_query(fields, word))),
-        );
-        clauses.extend(
-            title_clauses(fields, &plan.words)
-                .into_iter()
-                .map(|q| (Occur::Should, q)),
-        );
-    }
-    if let Some(path) = category_path {
-        let facet = Facet::from_path(path.iter().map(u64::to_string));
-        clauses.push((
-            Occur::Must,
-            filter(Term::from_facet(fields.category, &facet)),
-        ));
-    }
-    if let Some(key) = &plan.brand_key {
-        clauses.push((
-            Occur::Must,
-            filter(Term::from_field_text(fields.brand_key, key)),
-        ));
-    }
-    Box::new(BooleanQuery::new(clauses))
-}
-
-/// A clause that restricts without changing scores.
-fn filter(term: Term) -> Box<dyn Query> {
-    Box::new(ConstScoreQuery::new(
-        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-        0.0,
-    ))
-}
-
-/// One word in any of the three fields: BM25 for the exact word, a constant for a typo
-/// or prefix match.
-fn word_query(fields: &Fields, word: &Word) -> Box<dyn Query> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for (field, boost) in [
-        (fields.name, NAME_BOOST),
-        (fields.brand, BRAND_BOOST),
-        (fields.description, DESCRIPTION_BOOST),
-    ] {
-        let term = Term::from_field_text(field, &word.text);
-        let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
-        clauses.push((
-            Occur::Should,
-            Box::new(BoostQuery::new(Box::new(exact), boost)),
-        ));
-        let near: Option<Box<dyn Query>> = if word.prefix {
-            Some(Box::new(FuzzyTermQuery::new_prefix(term, word.typos, true)))
-        } else if word.typos > 0 {
-            Some(Box::new(FuzzyTermQuery::new(term, word.typos, true)))
-        } else {
-            None
-        };
-        if let Some(near) = near {
-            let boost = boost * APPROXIMATE_FACTOR;
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(near, boost))));
-        }
-    }
-    Box::new(BooleanQuery::new(clauses))
-}
-
-/// Bonuses for the title: all the words exactly (the whole name), and the words side
-/// by side in it.
-fn title_clauses(fields: &Fields, words: &[Word]) -> Vec<Box<dyn Query>> {
-    let texts: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
-    let exact = Term::from_field_text(fields.name_exact, &texts.join(" "));
-    let exact = TermQuery::new(exact, IndexRecordOption::Basic);
-    let mut clauses: Vec<Box<dyn Query>> =
-        vec![Box::new(BoostQuery::new(Box::new(exact), EXACT_NAME_BOOST))];
-    if texts.len() >= 2 {
-        let terms = texts
-            .iter()
-            .map(|text| Term::from_field_text(fields.name, text))
-            .collect();
-        clauses.push(Box::new(BoostQuery::new(
-            Box::new(PhraseQuery::new(terms)),
-            PHRASE_BOOST,
-        )));
-    }
-    clauses
 }
 
 /// The cursor of the page starting at `offset` of the search with `fingerprint`.

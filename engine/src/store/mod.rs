@@ -7,6 +7,7 @@
 
 pub mod codec;
 mod committer;
+mod reply;
 pub(crate) mod tables;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,11 @@ pub const STORE_FORMAT_VERSION: u64 = 1;
 
 /// The file name of the store inside a data directory.
 pub const STORE_FILE_NAME: &str = "emporium.redb";
+
+/// redb's page cache. Product reads that miss the hot-product cache descend the B-tree
+/// through it; at a million products the tables are ~1 GiB, so a smaller cache turns
+/// most misses into page reads.
+pub const STORE_CACHE_BYTES: usize = 1 << 30;
 
 /// Most events returned by one read of the log.
 pub const EVENT_READ_MAX: usize = 10_000;
@@ -176,14 +182,9 @@ impl Store {
         A: FnOnce(&mut Tx<'_>) -> Result<T, Error> + Send + 'static,
         C: FnOnce(&T) + Send + 'static,
     {
-        let (sender, receiver) = crossbeam_channel::bounded(1);
-        self.submit(apply, after_commit, move |result| {
-            // The caller may have given up waiting; nothing else is owed to it.
-            let _ = sender.send(result);
-        })?;
-        receiver
-            .recv()
-            .map_err(|_| Error::Store(StoreError::Closed))?
+        let (sender, receiver) = reply::reply();
+        self.submit(apply, after_commit, move |result| sender.send(result))?;
+        receiver.wait()
     }
 
     /// The sequence number of the last committed event.
@@ -239,7 +240,7 @@ impl Store {
 fn open_file(dir: &Path) -> Result<Database, Error> {
     std::fs::create_dir_all(dir).map_err(|error| StoreError::Io(Arc::new(error)))?;
     let db = Database::builder()
-        .set_cache_size(256 * 1024 * 1024)
+        .set_cache_size(STORE_CACHE_BYTES)
         .create(dir.join(STORE_FILE_NAME))
         .map_err(StoreError::from)?;
     Ok(db)

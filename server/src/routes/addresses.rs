@@ -6,10 +6,9 @@
 //! secrets, but whether one is in use is none of the caller's business.
 
 use emporium::model::AddressId;
-use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 
-use super::{Ctx, Reply, blocking, json_body};
+use super::{Ctx, ReqBody, Reply, blocking, json_body};
 use crate::auth::require_user;
 use crate::decode;
 use crate::error::ApiError;
@@ -28,7 +27,7 @@ pub(super) fn list(state: &State, ctx: &Ctx) -> Reply {
 }
 
 /// 201 with the new address; the first one, or one with `is_default`, is the default.
-pub(super) async fn create(state: &State, ctx: &Ctx, request: Request<Incoming>) -> Reply {
+pub(super) async fn create(state: &State, ctx: &Ctx, request: Request<ReqBody>) -> Reply {
     let principal = require_user(&ctx.caller)?;
     let new = decode::new_address(&json_body(state, request).await?)?;
     let address = blocking(state, move |engine| {
@@ -39,7 +38,7 @@ pub(super) async fn create(state: &State, ctx: &Ctx, request: Request<Incoming>)
 }
 
 /// 200 with the changed address.
-pub(super) async fn update(state: &State, ctx: &Ctx, request: Request<Incoming>) -> Reply {
+pub(super) async fn update(state: &State, ctx: &Ctx, request: Request<ReqBody>) -> Reply {
     let principal = require_user(&ctx.caller)?;
     let body = json_body(state, request).await?;
     let id = address_id(ctx)?;

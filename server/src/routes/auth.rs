@@ -8,10 +8,9 @@
 
 use std::time::Instant;
 
-use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 
-use super::{Ctx, Reply, blocking, json_body};
+use super::{Ctx, ReqBody, Reply, blocking, json_body};
 use crate::auth::require_token;
 use crate::decode::{self, Credentials};
 use crate::error::ApiError;
@@ -19,7 +18,7 @@ use crate::render::{self, AuthView, json};
 use crate::service::State;
 
 /// 201 `{user, token}`: a new customer account, signed in.
-pub(super) async fn register(state: &State, ctx: &Ctx, request: Request<Incoming>) -> Reply {
+pub(super) async fn register(state: &State, ctx: &Ctx, request: Request<ReqBody>) -> Reply {
     let new = decode::new_user(&json_body(state, request).await?)?;
     let attempt = state
         .login_limiter
@@ -31,7 +30,7 @@ pub(super) async fn register(state: &State, ctx: &Ctx, request: Request<Incoming
 }
 
 /// 200 `{user, token}`; an unknown email and a wrong password are the same 401.
-pub(super) async fn login(state: &State, ctx: &Ctx, request: Request<Incoming>) -> Reply {
+pub(super) async fn login(state: &State, ctx: &Ctx, request: Request<ReqBody>) -> Reply {
     let Credentials { email, password } = decode::credentials(&json_body(state, request).await?)?;
     // A string that is no email address names no account: only the address counts.
     let account = emporium::normalize_email(&email).ok();

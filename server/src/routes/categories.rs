@@ -3,10 +3,9 @@
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 
-use super::{Ctx, Reply, blocking, json_body};
+use super::{Ctx, ReqBody, Reply, blocking, json_body};
 use crate::auth::require_admin;
 use crate::decode;
 use crate::render::{List, json};
@@ -22,7 +21,7 @@ pub(super) fn list(state: &State) -> Response<Full<Bytes>> {
 
 /// 201 with the category. A sibling of the same name is 409 `duplicate_category`; an
 /// unknown `parent_id` is 422 naming it.
-pub(super) async fn create(state: &State, ctx: &Ctx, request: Request<Incoming>) -> Reply {
+pub(super) async fn create(state: &State, ctx: &Ctx, request: Request<ReqBody>) -> Reply {
     require_admin(&ctx.caller)?;
     let new = decode::new_category(&json_body(state, request).await?)?;
     let category = blocking(state, move |engine| {

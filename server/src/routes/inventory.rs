@@ -1,20 +1,16 @@
-//! `GET /v1/inventory/{sku}`: the live stock of one SKU.
+//! `GET /v1/inventory/{sku}`: the live stock of one SKU, and
+//! `POST /v1/inventory/{sku}/adjust` (admin): units in or out, with a reason recorded
+//! in the product's stock ledger.
 
-use hyper::StatusCode;
-use serde::Serialize;
+use emporium::Actor;
+use hyper::{Request, StatusCode};
 
-use super::Reply;
+use super::{Ctx, ReqBody, Reply, blocking, json_body};
+use crate::auth::require_admin;
+use crate::decode;
 use crate::error::ApiError;
-use crate::render::json;
+use crate::render::{InventoryView, json};
 use crate::service::State;
-
-#[derive(Serialize)]
-struct Inventory<'a> {
-    sku: &'a str,
-    on_hand: u64,
-    reserved: u64,
-    available: u64,
-}
 
 /// Stock is answered for any SKU the catalog knows, whatever its product's status
 /// (inventory is counted for drafts too); an unknown SKU is 404.
@@ -22,11 +18,20 @@ pub(super) fn get(state: &State, sku: &str) -> Reply {
     let level = state.engine.stock_by_sku(sku)?.ok_or_else(|| {
         ApiError::not_found("sku_not_found", format!("no product with SKU `{sku}`"))
     })?;
-    let body = Inventory {
-        sku,
-        on_hand: level.on_hand,
-        reserved: level.reserved,
-        available: level.available,
-    };
-    Ok(json(StatusCode::OK, &body))
+    Ok(json(StatusCode::OK, &InventoryView::new(sku, level)))
+}
+
+/// 200 with the stock after the adjustment. Taking on hand below zero, or below the
+/// units held by carts, is 409 `adjustment_out_of_range`.
+pub(super) async fn adjust(state: &State, ctx: &Ctx, request: Request<ReqBody>) -> Reply {
+    let principal = require_admin(&ctx.caller)?;
+    let (delta, reason) = decode::stock_adjustment(&json_body(state, request).await?)?;
+    let sku = ctx.params.get("sku").to_string();
+    let actor = Actor::Admin(principal.user_id);
+    let adjusted = sku.clone();
+    let level = blocking(state, move |engine| {
+        engine.adjust_stock(&adjusted, delta, &reason, actor)
+    })
+    .await?;
+    Ok(json(StatusCode::OK, &InventoryView::new(&sku, level)))
 }

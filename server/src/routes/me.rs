@@ -1,9 +1,8 @@
 //! `GET /v1/me` and `PATCH /v1/me`: one's own account.
 
-use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 
-use super::{Ctx, Reply, blocking, json_body};
+use super::{Ctx, ReqBody, Reply, blocking, json_body};
 use crate::auth::require_user;
 use crate::decode;
 use crate::render::{UserView, json};
@@ -17,7 +16,7 @@ pub(super) fn get(state: &State, ctx: &Ctx) -> Reply {
 }
 
 /// Changes the name or preferences (merged field by field); `{}` changes nothing.
-pub(super) async fn update(state: &State, ctx: &Ctx, request: Request<Incoming>) -> Reply {
+pub(super) async fn update(state: &State, ctx: &Ctx, request: Request<ReqBody>) -> Reply {
     let principal = require_user(&ctx.caller)?;
     let patch = decode::user_patch(&json_body(state, request).await?)?;
     let user = blocking(state, move |engine| {

@@ -15,22 +15,28 @@
 mod addresses;
 mod auth;
 mod autocomplete;
+mod carts;
 mod categories;
 mod health;
+pub(crate) mod idempotency;
 mod inventory;
 mod me;
 mod metrics;
 mod openapi;
+mod orders;
 mod products;
 mod search;
+mod vouchers;
 
 use std::net::IpAddr;
 
 use bytes::Bytes;
 use emporium::Engine;
 use http_body_util::Full;
+use http_body_util::Either;
 use hyper::body::Incoming;
-use hyper::{Request, Response};
+use hyper::header::{self, HeaderMap};
+use hyper::{Method, Request, Response};
 use serde_json::Value;
 
 use crate::auth::Caller;
@@ -40,6 +46,10 @@ use crate::router::{Params, RouteId};
 use crate::service::State;
 
 pub(crate) use autocomplete::SUGGEST_LIMIT_DEFAULT;
+
+/// A request body: the connection's own stream, or one the idempotency layer has
+/// already read (to hash it) and hands on.
+pub(crate) type ReqBody = Either<Incoming, Full<Bytes>>;
 
 /// What a handler returns.
 pub(crate) type Reply = Result<Response<Full<Bytes>>, ApiError>;
@@ -55,12 +65,29 @@ pub(crate) struct Ctx {
     pub(crate) params: Params,
 }
 
-/// Calls the handler of route `id`.
+/// Calls the handler of route `id`; a POST with `Idempotency-Key` goes through the
+/// idempotency layer first (checkout keeps its key in its own commit).
 pub(crate) async fn dispatch(
     state: &State,
     id: RouteId,
     ctx: Ctx,
-    request: Request<Incoming>,
+    request: Request<ReqBody>,
+) -> Reply {
+    let keyed = request.method() == Method::POST
+        && request.headers().contains_key(idempotency::IDEMPOTENCY_KEY)
+        && idempotency::is_wrapped(id);
+    if keyed {
+        return idempotency::wrap(state, id, ctx, request).await;
+    }
+    handle(state, id, ctx, request).await
+}
+
+/// Calls the handler of route `id`.
+pub(crate) async fn handle(
+    state: &State,
+    id: RouteId,
+    ctx: Ctx,
+    request: Request<ReqBody>,
 ) -> Reply {
     let query = || Query::parse(request.uri().query());
     match id {
@@ -87,12 +114,54 @@ pub(crate) async fn dispatch(
         RouteId::CreateProduct => products::create(state, &ctx, request).await,
         RouteId::UpdateProduct => products::update(state, &ctx, request).await,
         RouteId::ArchiveProduct => products::archive(state, &ctx).await,
+        RouteId::CreateCart => carts::create(state, &ctx).await,
+        RouteId::GetCart => carts::get(state, &ctx),
+        RouteId::AddCartItem => carts::add_item(state, &ctx, request).await,
+        RouteId::UpdateCartItem => carts::update_item(state, &ctx, request).await,
+        RouteId::RemoveCartItem => carts::remove_item(state, &ctx, request).await,
+        RouteId::ApplyVoucher => carts::apply_voucher(state, &ctx, request).await,
+        RouteId::RemoveVoucher => carts::remove_voucher(state, &ctx, request).await,
+        RouteId::Checkout => carts::checkout(state, &ctx, request).await,
+        RouteId::ListOrders => orders::list(state, &ctx, &query()?),
+        RouteId::GetOrder => orders::get(state, &ctx),
+        RouteId::ListOrderEvents => orders::events(state, &ctx, &query()?),
+        RouteId::CancelOrder => orders::cancel(state, &ctx).await,
+        RouteId::ShipOrder => orders::ship(state, &ctx).await,
+        RouteId::DeliverOrder => orders::deliver(state, &ctx).await,
+        RouteId::RefundOrder => orders::refund(state, &ctx, request).await,
+        RouteId::CreateVoucher => vouchers::create(state, &ctx, request).await,
+        RouteId::ListVouchers => vouchers::list(state, &ctx),
+        RouteId::AdjustInventory => inventory::adjust(state, &ctx, request).await,
+    }
+}
+
+/// `If-Match`: the `noun`'s version as a bare integer, quotes (and a weak `W/`)
+/// tolerated; `*` matches any version. Anything else is no version at all: 422 naming
+/// the header (a well-formed but stale version is 412).
+fn if_match(headers: &HeaderMap, noun: &str) -> Result<Option<u64>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    let bare = text.strip_prefix("W/").unwrap_or(text);
+    let bare = bare.strip_prefix('"').unwrap_or(bare);
+    let bare = bare.strip_suffix('"').unwrap_or(bare);
+    match bare.parse::<u64>() {
+        Ok(version) if bare.bytes().all(|byte| byte.is_ascii_digit()) => Ok(Some(version)),
+        _ => Err(ApiError::invalid(
+            "If-Match",
+            "invalid",
+            format!("`If-Match` must be the {noun}'s `version`, a whole number (quotes allowed) or `*`"),
+        )),
     }
 }
 
 /// The request's JSON body, under the configured size limit (413, 415, 400; empty is
 /// `{}`).
-async fn json_body(state: &State, request: Request<Incoming>) -> Result<Value, ApiError> {
+async fn json_body(state: &State, request: Request<ReqBody>) -> Result<Value, ApiError> {
     let (parts, body) = request.into_parts();
     crate::body::read_json(&parts.headers, body, state.config.body_limit_bytes).await
 }

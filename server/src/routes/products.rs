@@ -10,11 +10,9 @@ use emporium::{
     ProductStatus,
 };
 use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::header::{self, HeaderMap};
 use hyper::{Request, Response, StatusCode};
 
-use super::{Ctx, Reply, blocking, json_body};
+use super::{Ctx, ReqBody, Reply, blocking, if_match, json_body};
 use crate::auth::require_admin;
 use crate::decode;
 use crate::error::ApiError;
@@ -80,7 +78,7 @@ pub(super) fn get(state: &State, ctx: &Ctx) -> Reply {
 
 /// 201 with the product (`decode::new_product` names any bad field). A duplicate SKU is
 /// 409; an unknown `category_id` 422 naming it.
-pub(super) async fn create(state: &State, ctx: &Ctx, request: Request<Incoming>) -> Reply {
+pub(super) async fn create(state: &State, ctx: &Ctx, request: Request<ReqBody>) -> Reply {
     require_admin(&ctx.caller)?;
     let new = decode::new_product(&json_body(state, request).await?)?;
     let product = blocking(state, move |engine| engine.create_product(new)).await?;
@@ -90,9 +88,9 @@ pub(super) async fn create(state: &State, ctx: &Ctx, request: Request<Incoming>)
 /// 200 with the changed product. With `If-Match: <version>`, a product at another
 /// version is 412 `version_mismatch`, checked before the body's fields (API.md) and
 /// again, atomically, by the engine's write; an `If-Match` that is no version is 422.
-pub(super) async fn update(state: &State, ctx: &Ctx, request: Request<Incoming>) -> Reply {
+pub(super) async fn update(state: &State, ctx: &Ctx, request: Request<ReqBody>) -> Reply {
     require_admin(&ctx.caller)?;
-    let expected = if_match(request.headers());
+    let expected = if_match(request.headers(), "product");
     let body = json_body(state, request).await?;
     let (id, expected) = (product_id(ctx)?, expected?);
     if let Some(expected) = expected {
@@ -135,28 +133,4 @@ fn product_id(ctx: &Ctx) -> Result<ProductId, ApiError> {
 
 fn not_found(id: &str) -> ApiError {
     ApiError::not_found("product_not_found", format!("no product `{id}`"))
-}
-
-/// `If-Match`: the product version as a bare integer, quotes (and a weak `W/`)
-/// tolerated; `*` matches any version. Anything else is no version at all: 422 naming
-/// the header (a well-formed but stale version is the engine's 412).
-fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
-    let Some(value) = headers.get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let text = value.to_str().unwrap_or_default().trim();
-    if text == "*" {
-        return Ok(None);
-    }
-    let bare = text.strip_prefix("W/").unwrap_or(text);
-    let bare = bare.strip_prefix('"').unwrap_or(bare);
-    let bare = bare.strip_suffix('"').unwrap_or(bare);
-    match bare.parse::<u64>() {
-        Ok(version) if bare.bytes().all(|byte| byte.is_ascii_digit()) => Ok(Some(version)),
-        _ => Err(ApiError::invalid(
-            "If-Match",
-            "invalid",
-            "`If-Match` must be the product's `version`, a whole number (quotes allowed) or `*`",
-        )),
-    }
 }
