@@ -54,7 +54,7 @@ pub use cart::{
     VOUCHER_CODE_CHARS_MAX, VOUCHERS_MAX, Voucher, VoucherError, VoucherKind, VoucherUsage,
 };
 pub use checkout::{
-    AddressInput, CheckoutError, CommerceStats, CheckoutOutcome, CheckoutRequest, Faults,
+    AddressInput, CheckoutError, CheckoutOutcome, CheckoutRequest, CommerceStats, Faults,
     IDEMPOTENCY_KEY_CHARS_MAX, IDEMPOTENCY_RETENTION_MS_MIN, IDEMPOTENCY_SWEEP_MAX,
     IDEMPOTENT_BODY_BYTES_MAX, IdempotencyGuard, IdempotencyKey, IdempotencyStart, PaymentInput,
     RECONCILE_PAYMENTS_MAX, RECONCILE_WINDOW_MS, ReconcileReport, StoredResponse, request_hash,
@@ -67,8 +67,7 @@ pub use model::{
 };
 pub use orders::{
     ORDER_LOCK_WAIT_MS_MAX, ORDER_PAGE_LIMIT_DEFAULT, ORDER_PAGE_LIMIT_MAX, OrderAction,
-    PAYMENT_TRANSACTIONS_MAX,
-    OrderError, OrderEventPage, OrderPage, next_status,
+    OrderError, OrderEventPage, OrderPage, PAYMENT_TRANSACTIONS_MAX, next_status,
 };
 pub use payments::{
     AuthorizeRequest, Authorization, BreakerState, CARD_DIGITS_MAX, CARD_DIGITS_MIN, DeclineCode,
