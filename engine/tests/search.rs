@@ -39,9 +39,13 @@ fn writes_are_searchable_when_answered() {
     assert_eq!(search(&engine, "studio headphones"), ["A"], "visible at once");
     assert_eq!(search(&engine, "studio headphnes"), ["A"], "typo tolerated");
     let id = engine.product_by_sku("A").expect("sku").expect("exists").id;
-    let patch = ProductPatch { name: Some("Travel Earbuds".into()), ..Default::default() };
+    let patch = ProductPatch {
+        name: Some("Travel Earbuds".into()),
+        description: Some("Small and light.".into()),
+        ..Default::default()
+    };
     engine.update_product(id, patch, None).expect("update");
-    assert!(search(&engine, "studio").is_empty(), "the old name is gone at once");
+    assert!(search(&engine, "studio").is_empty(), "the old name and description are gone at once");
     assert_eq!(search(&engine, "earbuds"), ["A"]);
     engine.archive_product(id).expect("archive");
     assert!(search(&engine, "earbuds").is_empty(), "archived products are not searched");

@@ -124,6 +124,7 @@ impl ProductCache {
     }
 
     /// How many products are cached.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|shard| shard.lock().map.len()).sum()
     }

@@ -52,10 +52,6 @@ impl CategoryTree {
         self.nodes.contains_key(&id)
     }
 
-    /// How many categories there are.
-    pub(crate) fn len(&self) -> usize {
-        self.nodes.len()
-    }
 
     /// `id` and every category below it.
     pub(crate) fn descendants(&self, id: CategoryId) -> Vec<CategoryId> {

@@ -15,18 +15,6 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::fold;
-
-    #[test]
-    fn folds_case_and_accents() {
-        assert_eq!(fold("Café Noir"), "cafe noir");
-        assert_eq!(fold("MÜLLER & Söhne"), "muller & sohne");
-        assert_eq!(fold("plain"), "plain");
-    }
-}
-
 /// Lower-case hex of `bytes` (opaque tokens such as cursors).
 pub fn hex_encode(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -54,4 +42,16 @@ pub fn hex_decode(text: &str) -> Option<Vec<u8>> {
         .chunks(2)
         .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold;
+
+    #[test]
+    fn folds_case_and_accents() {
+        assert_eq!(fold("Café Noir"), "cafe noir");
+        assert_eq!(fold("MÜLLER & Söhne"), "muller & sohne");
+        assert_eq!(fold("plain"), "plain");
+    }
 }

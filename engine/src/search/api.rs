@@ -47,6 +47,11 @@ impl crate::Engine {
         }
     }
 
+    /// How many products exist (every status) and how many are active.
+    pub fn product_counts(&self) -> (usize, usize) {
+        self.inner.catalog.product_counts()
+    }
+
     /// Rebuilds the search index from the store; returns the products indexed.
     pub fn reindex(&self) -> Result<u64> {
         Ok(self.inner.search.rebuild(&self.inner.store)?)

@@ -30,10 +30,7 @@ use std::sync::Arc;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::InvertedIndexReader;
 use tantivy::postings::{Postings, SegmentPostings, TermInfo};
-use tantivy::query::{
-    Bm25Weight, DfaWrapper, EnableScoring, FuzzyTermQuery, PhraseQuery, Query, Scorer,
-    TermQuery, Weight,
-};
+use tantivy::query::{Bm25Weight, EnableScoring, PhraseQuery, Query, Scorer, TermQuery, Weight};
 use tantivy::schema::{Facet, Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
 
@@ -44,6 +41,7 @@ use super::query::{
     PHRASE_BOOST, Plan, Word,
 };
 use super::segment::SegmentColumns;
+use super::vocabulary::Vocabulary;
 
 /// A search ready to run on any segment of one searcher.
 pub(crate) struct Prepared {
@@ -72,10 +70,9 @@ struct Text {
 }
 
 struct PreparedWord {
-    /// The analyzed word, as indexed.
-    text: String,
-    /// Matches the words within reach (typos, or the word being typed).
-    near: Option<DfaWrapper>,
+    /// The words within reach (typos, or the word being typed), the exact word left
+    /// out; `None` when the word has no typo budget and is not being typed.
+    near: Option<Arc<[Box<[u8]>]>>,
     fields: Vec<PreparedField>,
 }
 
@@ -95,13 +92,14 @@ impl Prepared {
         fields: &Fields,
         category_path: Option<&[u64]>,
         searcher: &Searcher,
+        vocabulary: &Vocabulary,
     ) -> tantivy::Result<Prepared> {
         let kind = if plan.match_all {
             Kind::All
         } else if plan.words.is_empty() {
             Kind::Nothing
         } else {
-            Kind::Text(Text::new(&plan.words, fields, searcher)?)
+            Kind::Text(Text::new(&plan.words, fields, searcher, vocabulary)?)
         };
         let category = category_path.map(|path| {
             let facet = Facet::from_path(path.iter().map(u64::to_string));
@@ -218,14 +216,16 @@ impl Prepared {
         };
         let mut scores: Vec<Score> = vec![0.0; words.len()];
         let mut candidate = |doc: DocId| {
-            if !state.passes(doc) {
-                return;
-            }
+            // Words first: their postings and bitsets are read in order and stay in
+            // cache, while the filters read per-document arrays at random.
             for &index in &order {
                 match words[index].probe(doc) {
                     Some(score) => scores[index] = score,
                     None => return,
                 }
+            }
+            if !state.passes(doc) {
+                return;
             }
             // Summed in query order, so a document scores the same in any segment.
             let mut score: Score = scores.iter().sum();
@@ -248,7 +248,12 @@ impl Prepared {
 }
 
 impl Text {
-    fn new(words: &[Word], fields: &Fields, searcher: &Searcher) -> tantivy::Result<Text> {
+    fn new(
+        words: &[Word],
+        fields: &Fields,
+        searcher: &Searcher,
+        vocabulary: &Vocabulary,
+    ) -> tantivy::Result<Text> {
         let scoring = EnableScoring::enabled_from_searcher(searcher);
         let boosts = [
             (fields.name, NAME_BOOST),
@@ -257,12 +262,9 @@ impl Text {
         ];
         let mut prepared = Vec::with_capacity(words.len());
         for word in words {
-            // One automaton per word serves every field and segment.
-            let probe = Term::from_field_text(fields.name, &word.text);
-            let near = if word.prefix {
-                Some(FuzzyTermQuery::new_prefix(probe, word.typos, true).automaton()?)
-            } else if word.typos > 0 {
-                Some(FuzzyTermQuery::new(probe, word.typos, true).automaton()?)
+            // One lookup per word serves every field and segment.
+            let near = if word.prefix || word.typos > 0 {
+                Some(vocabulary.near_words(word)?)
             } else {
                 None
             };
@@ -278,7 +280,6 @@ impl Text {
                 });
             }
             prepared.push(PreparedWord {
-                text: word.text.clone(),
                 near,
                 fields: clauses,
             });
@@ -347,7 +348,7 @@ struct SegmentField {
     exact: Option<(TermInfo, SegmentPostings)>,
     fieldnorms: FieldNormReader,
     /// Documents with a near word (not the exact one) in the field.
-    near: Option<Bits>,
+    near: Option<NearDocs>,
 }
 
 impl<'a> SegmentWord<'a> {
@@ -371,8 +372,8 @@ impl<'a> SegmentWord<'a> {
                 None => FieldNormReader::constant(max_doc, 1),
             };
             let near = match &word.near {
-                Some(automaton) => {
-                    let (near, postings) = near_documents(&index, automaton, &word.text, max_doc)?;
+                Some(near) => {
+                    let (near, postings) = NearDocs::gather(&index, near, max_doc)?;
                     cost += postings;
                     near
                 }
@@ -392,8 +393,12 @@ impl<'a> SegmentWord<'a> {
     fn documents(&self, max_doc: DocId) -> tantivy::Result<Bits> {
         let mut documents = Bits::new(max_doc);
         for field in &self.fields {
-            if let Some(near) = &field.near {
-                documents.union_with(near);
+            match &field.near {
+                Some(NearDocs::Bits(near)) => documents.union_with(near),
+                Some(NearDocs::Sorted { docs, .. }) => {
+                    docs.iter().for_each(|&doc| documents.insert(doc));
+                }
+                None => {}
             }
             if let Some((info, _)) = &field.exact {
                 let mut postings = field
@@ -430,7 +435,7 @@ impl<'a> SegmentWord<'a> {
                 }
                 None => false,
             };
-            if near_rule && (exact || field.near.as_ref().is_some_and(|near| near.contains(doc)))
+            if near_rule && (exact || field.near.as_mut().is_some_and(|near| near.contains(doc)))
             {
                 // The near-word clause matches the exact word too.
                 score += prepared.near_bonus;
@@ -442,35 +447,79 @@ impl<'a> SegmentWord<'a> {
     }
 }
 
-/// The documents of `index` holding a word `automaton` accepts other than `exact`, and
-/// how many postings that was (`None` when there is no such word).
-fn near_documents(
-    index: &InvertedIndexReader,
-    automaton: &DfaWrapper,
-    exact: &str,
-    max_doc: DocId,
-) -> tantivy::Result<(Option<Bits>, u64)> {
-    let mut stream = index.terms().search(automaton).into_stream()?;
-    let mut documents: Option<Bits> = None;
-    let mut count = 0;
-    while stream.advance() {
-        if stream.key() == exact.as_bytes() {
-            continue;
-        }
-        let info = stream.value();
-        count += u64::from(info.doc_freq);
-        let documents = documents.get_or_insert_with(|| Bits::new(max_doc));
-        let mut postings = index.read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
-        loop {
-            let docs = postings.docs();
-            if docs.is_empty() {
-                break;
+/// The documents of one field holding a near word.
+enum NearDocs {
+    /// Few: sorted, with a cursor for probes in increasing order.
+    Sorted { docs: Vec<DocId>, at: usize },
+    /// Many.
+    Bits(Bits),
+}
+
+impl NearDocs {
+    /// The documents of `index` holding one of `words`, and how many postings that was
+    /// (`None` when no word is in the field).
+    fn gather(
+        index: &InvertedIndexReader,
+        words: &[Box<[u8]>],
+        max_doc: DocId,
+    ) -> tantivy::Result<(Option<NearDocs>, u64)> {
+        let dictionary = index.terms();
+        let mut infos = Vec::new();
+        let mut count = 0;
+        for word in words {
+            if let Some(info) = dictionary.get(word)? {
+                count += u64::from(info.doc_freq);
+                infos.push(info);
             }
-            docs.iter().for_each(|&doc| documents.insert(doc));
-            postings.advance();
+        }
+        if infos.is_empty() {
+            return Ok((None, 0));
+        }
+        // A sorted list while it is smaller than a bitset of the segment.
+        let sorted = count.saturating_mul(32) < u64::from(max_doc);
+        let mut docs = Vec::new();
+        let mut bits = if sorted { None } else { Some(Bits::new(max_doc)) };
+        for info in &infos {
+            let mut postings =
+                index.read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+            loop {
+                let block = postings.docs();
+                if block.is_empty() {
+                    break;
+                }
+                match &mut bits {
+                    Some(bits) => block.iter().for_each(|&doc| bits.insert(doc)),
+                    None => docs.extend_from_slice(block),
+                }
+                postings.advance();
+            }
+        }
+        let near = match bits {
+            Some(bits) => NearDocs::Bits(bits),
+            None => {
+                if infos.len() > 1 {
+                    docs.sort_unstable();
+                    docs.dedup();
+                }
+                NearDocs::Sorted { docs, at: 0 }
+            }
+        };
+        Ok((Some(near), count))
+    }
+
+    /// Whether `doc` is in the set; documents must be asked in increasing order.
+    #[inline]
+    fn contains(&mut self, doc: DocId) -> bool {
+        match self {
+            NearDocs::Bits(bits) => bits.contains(doc),
+            NearDocs::Sorted { docs, at } => {
+                while docs.get(*at).is_some_and(|&next| next < doc) {
+                    *at += 1;
+                }
+                docs.get(*at) == Some(&doc)
+            }
         }
     }
-    Ok((documents, count))
 }
 
 /// Whether `docset` holds `doc`, moving it forward to `doc` if it is behind.

@@ -28,6 +28,7 @@ use super::collector::Filters;
 use super::execute::Prepared;
 use super::query::{self, Plan};
 use super::segment::ColumnCache;
+use super::vocabulary::Vocabularies;
 use super::{SearchError, SearchHit, SearchRequest, SearchResults, highlight};
 use crate::model::{
     CATEGORY_DEPTH_MAX, Category, CategoryId, Event, EventRecord, Product, ProductId,
@@ -140,6 +141,8 @@ pub(crate) struct SearchIndex {
     parents: RwLock<HashMap<u64, Option<u64>>>,
     /// Per-document arrays of the searchable segments, warmed after each reload.
     columns: ColumnCache,
+    /// The words of every searchable segment, for typos and prefixes.
+    vocabulary: Vocabularies,
     /// Every event up to this one is reflected in what searches see.
     seen_seq: AtomicU64,
     /// The payload of the last commit: every event up to it is on disk.
@@ -184,11 +187,12 @@ impl SearchIndex {
             analyzer,
             parents: RwLock::new(HashMap::new()),
             columns: ColumnCache::default(),
+            vocabulary: Vocabularies::new(vec![fields.name, fields.brand, fields.description]),
             seen_seq: AtomicU64::new(seq),
             durable_seq: AtomicU64::new(seq),
         };
         search.learn_paths_from_documents()?;
-        search.columns.warm(&search.reader.searcher())?;
+        search.warm()?;
         Ok(search)
     }
 
@@ -344,7 +348,14 @@ impl SearchIndex {
         let category_path = plan.category.map(|category| self.path_of(category.raw()));
         let searcher = self.reader.searcher();
         let columns = self.columns.columns(&searcher)?;
-        let prepared = Prepared::new(&plan, &self.fields, category_path.as_deref(), &searcher)?;
+        let vocabulary = self.vocabulary.for_searcher(&searcher)?;
+        let prepared = Prepared::new(
+            &plan,
+            &self.fields,
+            category_path.as_deref(),
+            &searcher,
+            &vocabulary,
+        )?;
         let filters = Filters {
             keep: plan.offset + plan.limit,
             min_price: plan.min_price,
@@ -442,7 +453,16 @@ impl SearchIndex {
         prepared.commit()?;
         self.durable_seq.store(seq, Ordering::Release);
         self.reader.reload()?;
-        self.columns.warm(&self.reader.searcher())?;
+        self.warm()?;
+        Ok(())
+    }
+
+    /// Prepares what searches read for the segments of the current reader (called
+    /// after each reload, so searches do not pay for it).
+    fn warm(&self) -> Result<(), SearchError> {
+        let searcher = self.reader.searcher();
+        self.columns.warm(&searcher)?;
+        self.vocabulary.update(&searcher)?;
         Ok(())
     }
 

@@ -36,6 +36,7 @@ mod indexer;
 mod query;
 mod segment;
 mod trie;
+mod vocabulary;
 
 #[cfg(test)]
 mod tests;

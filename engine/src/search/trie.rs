@@ -84,11 +84,13 @@ impl Autocomplete {
     }
 
     /// One more product carries `text` as its name or brand.
+    #[cfg(test)]
     pub(crate) fn add(&self, text: &str, kind: SuggestionKind) {
         self.apply([TrieOp::Add(text, kind)]);
     }
 
     /// One fewer product carries `text`; the entry disappears when none does.
+    #[cfg(test)]
     pub(crate) fn remove(&self, text: &str, kind: SuggestionKind) {
         self.apply([TrieOp::Remove(text, kind)]);
     }

@@ -25,7 +25,7 @@ use super::StoreError;
 use super::codec::encode;
 use super::tables::{
     CATEGORIES, CATEGORY_CHILDREN, EVENTS, META, META_NEXT_CATEGORY_ID, META_NEXT_EVENT_SEQ,
-    META_NEXT_PRODUCT_ID, OFFSETS, PRODUCTS, SKUS, STOCK,
+    META_NEXT_PRODUCT_ID, PRODUCTS, SKUS, STOCK,
 };
 use super::tables::{CARTS, IDEMPOTENCY, ORDER_LOG, ORDERS, USER_ORDERS, VOUCHER_USES};
 use crate::model::{Event, EventRecord, Timestamp};
@@ -145,7 +145,6 @@ lazy_tables! {
     category_children: CATEGORY_CHILDREN<(u64, &'static str), u64>,
     stock: STOCK<u64, &'static [u8]>,
     events: EVENTS<u64, &'static [u8]>,
-    offsets: OFFSETS<&'static str, u64>,
     carts: CARTS<u64, &'static [u8]>,
     orders: ORDERS<u64, &'static [u8]>,
     order_log: ORDER_LOG<(u64, u64), &'static [u8]>,

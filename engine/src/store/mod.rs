@@ -218,20 +218,17 @@ impl Store {
         Ok(records)
     }
 
-    /// The durable offset of subscriber `name` (0 if it never saved one).
-    pub(crate) fn subscriber_offset(&self, name: &str) -> Result<u64, StoreError> {
-        let txn = self.read()?;
-        let table = txn.open_table(tables::OFFSETS)?;
-        Ok(table.get(name)?.map_or(0, |value| value.value()))
-    }
-
     /// Counters for metrics.
     pub(crate) fn stats(&self) -> &CommitterStats {
         &self.stats
     }
 
-    /// Stops the committer after it has committed everything queued.
-    pub(crate) fn shut_down(&mut self) {
+}
+
+impl Drop for Store {
+    /// Commits everything queued, then wakes subscribers waiting for events so they see
+    /// the store is gone instead of waiting out their timeout.
+    fn drop(&mut self) {
         self.committer.shut_down();
         self.watermark.wake_all();
     }
