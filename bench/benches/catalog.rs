@@ -10,12 +10,18 @@ use emporium::{Config, Engine, ProductId, StoreLocation};
 use emporium_bench::catalog;
 
 fn products() -> u64 {
-    std::env::var("EMPORIUM_BENCH_PRODUCTS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000)
+    std::env::var("EMPORIUM_BENCH_PRODUCTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000)
 }
 
 fn loaded(cache_products_max: usize) -> (Engine, u64) {
     let count = products();
-    let config = Config { cache_products_max, ..Config::new(StoreLocation::Memory) };
+    let config = Config {
+        cache_products_max,
+        ..Config::new(StoreLocation::Memory)
+    };
     let engine = Engine::open_with(config).expect("open");
     let report = engine.import_products(catalog(count)).expect("import");
     assert_eq!(report.imported as u64, count);
@@ -40,7 +46,9 @@ fn product_get(c: &mut Criterion) {
     group.bench_function("cache_miss", |b| {
         b.iter(|| {
             next = (next + 7_919) % count;
-            let product = engine.product(black_box(ProductId::from_raw(next + 1))).expect("get");
+            let product = engine
+                .product(black_box(ProductId::from_raw(next + 1)))
+                .expect("get");
             assert!(product.is_some());
         })
     });
@@ -50,7 +58,9 @@ fn product_get(c: &mut Criterion) {
 fn bloom(c: &mut Criterion) {
     let (engine, _) = loaded(100_000);
     let mut group = c.benchmark_group("bloom");
-    group.bench_function("known_sku", |b| b.iter(|| assert!(engine.sku_may_exist(black_box("BOO-SLF-00000000")))));
+    group.bench_function("known_sku", |b| {
+        b.iter(|| assert!(engine.sku_may_exist(black_box("BOO-SLF-00000000"))))
+    });
     let mut i = 0u64;
     group.bench_function("unknown_sku", |b| {
         b.iter(|| {

@@ -11,10 +11,17 @@ use emporium::search::SearchRequest;
 use emporium_bench::catalog;
 
 fn loaded() -> (Engine, Vec<String>) {
-    let count = std::env::var("EMPORIUM_BENCH_PRODUCTS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let count = std::env::var("EMPORIUM_BENCH_PRODUCTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
     let engine = Engine::open_in_memory().expect("open");
     let products = catalog(count);
-    let names = products.iter().step_by(97).map(|p| p.name.clone()).collect();
+    let names = products
+        .iter()
+        .step_by(97)
+        .map(|p| p.name.clone())
+        .collect();
     engine.import_products(products).expect("import");
     assert!(engine.wait_until_ready(Duration::from_secs(600)));
     (engine, names)
@@ -23,7 +30,13 @@ fn loaded() -> (Engine, Vec<String>) {
 fn queries(names: &[String]) -> Vec<String> {
     names
         .iter()
-        .map(|name| name.split_whitespace().filter(|w| w.chars().all(char::is_alphanumeric)).take(3).collect::<Vec<_>>().join(" "))
+        .map(|name| {
+            name.split_whitespace()
+                .filter(|w| w.chars().all(char::is_alphanumeric))
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .filter(|q| !q.is_empty())
         .collect()
 }
@@ -31,13 +44,21 @@ fn queries(names: &[String]) -> Vec<String> {
 fn search(c: &mut Criterion) {
     let (engine, names) = loaded();
     let queries = queries(&names);
-    let department = engine.categories().into_iter().find(|c| !c.path.contains('/')).map(|c| c.id);
+    let department = engine
+        .categories()
+        .into_iter()
+        .find(|c| !c.path.contains('/'))
+        .map(|c| c.id);
     let mut group = c.benchmark_group("search");
     let mut i = 0;
     group.bench_function("three_words_facets", |b| {
         b.iter(|| {
             i = (i + 1) % queries.len();
-            let request = SearchRequest { q: queries[i].clone(), limit: 20, ..Default::default() };
+            let request = SearchRequest {
+                q: queries[i].clone(),
+                limit: 20,
+                ..Default::default()
+            };
             let results = engine.search(black_box(&request)).expect("search");
             assert!(results.total > 0, "{}", queries[i]);
         })
@@ -59,7 +80,12 @@ fn search(c: &mut Criterion) {
     });
     group.bench_function("empty_query_category_in_stock", |b| {
         b.iter(|| {
-            let request = SearchRequest { category: department, in_stock: true, limit: 20, ..Default::default() };
+            let request = SearchRequest {
+                category: department,
+                in_stock: true,
+                limit: 20,
+                ..Default::default()
+            };
             let results = engine.search(black_box(&request)).expect("search");
             assert!(results.total > 0);
         })

@@ -53,12 +53,16 @@ impl Zipf {
             })
             .collect::<Vec<_>>();
         let scale = 1.0 / total;
-        Zipf { cumulative: cumulative.into_iter().map(|c| c * scale).collect() }
+        Zipf {
+            cumulative: cumulative.into_iter().map(|c| c * scale).collect(),
+        }
     }
 
     /// The rank for a uniform `u` in `[0, 1)`.
     pub fn rank(&self, u: f64) -> usize {
-        self.cumulative.partition_point(|&c| c <= u).min(self.cumulative.len() - 1)
+        self.cumulative
+            .partition_point(|&c| c <= u)
+            .min(self.cumulative.len() - 1)
     }
 }
 
@@ -73,7 +77,9 @@ pub fn resident_bytes() -> Option<u64> {
 /// Bytes on disk under `dir` (allocated blocks, so sparse files count what they use).
 pub fn disk_bytes(dir: &Path) -> u64 {
     use std::os::unix::fs::MetadataExt;
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
     entries
         .flatten()
         .map(|entry| match entry.metadata() {

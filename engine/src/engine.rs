@@ -139,10 +139,16 @@ impl Engine {
         crate::inventory::check_on_open(&store, &inventory)?;
         let search = Arc::new(crate::search::SearchIndex::open(&config.location)?);
         let autocomplete = Arc::new(crate::search::Autocomplete::new());
-        let indexer =
-            crate::search::Indexer::start(Arc::clone(&store), Arc::clone(&search), Arc::clone(&autocomplete))?;
-        let hold_sweeper = crate::inventory::HoldSweeper::start(Arc::clone(&inventory), config.hold_sweep_interval_ms)
-            .map_err(|error| crate::StoreError::Io(Arc::new(error)))?;
+        let indexer = crate::search::Indexer::start(
+            Arc::clone(&store),
+            Arc::clone(&search),
+            Arc::clone(&autocomplete),
+        )?;
+        let hold_sweeper = crate::inventory::HoldSweeper::start(
+            Arc::clone(&inventory),
+            config.hold_sweep_interval_ms,
+        )
+        .map_err(|error| crate::StoreError::Io(Arc::new(error)))?;
         let engine = Engine {
             inner: Arc::new(Inner {
                 store,
@@ -209,23 +215,33 @@ impl Engine {
         let mut products = products.into_iter().peekable();
         while products.peek().is_some() || !pending.is_empty() {
             if pending.len() < IMPORT_CHUNKS_IN_FLIGHT && products.peek().is_some() {
-                let chunk: Vec<NewProduct> = products.by_ref().take(IMPORT_CHUNK_PRODUCTS).collect();
+                let chunk: Vec<NewProduct> =
+                    products.by_ref().take(IMPORT_CHUNK_PRODUCTS).collect();
                 let (sender, receiver) = crossbeam_channel::bounded::<Result<ImportChunk>>(1);
                 let len = chunk.len();
-                self.inner.catalog.submit_import(&self.inner.store, chunk, move |outcome| {
-                    let _ = sender.send(outcome);
-                })?;
+                self.inner
+                    .catalog
+                    .submit_import(&self.inner.store, chunk, move |outcome| {
+                        let _ = sender.send(outcome);
+                    })?;
                 pending.push_back((offset, receiver));
                 offset += len;
                 continue;
             }
-            let Some((offset, receiver)) = pending.pop_front() else { break };
-            let chunk = receiver.recv().map_err(|_| Error::Store(crate::StoreError::Closed))??;
+            let Some((offset, receiver)) = pending.pop_front() else {
+                break;
+            };
+            let chunk = receiver
+                .recv()
+                .map_err(|_| Error::Store(crate::StoreError::Closed))??;
             last_seq = last_seq.max(chunk.last_seq);
             for (position, outcome) in chunk.outcomes.into_iter().enumerate() {
                 match outcome {
                     Ok(_) => report.imported += 1,
-                    Err(error) => report.rejected.push(ImportRejection { index: offset + position, error }),
+                    Err(error) => report.rejected.push(ImportRejection {
+                        index: offset + position,
+                        error,
+                    }),
                 }
             }
         }

@@ -37,44 +37,27 @@ mod checkout;
 mod engine;
 mod error;
 mod inventory;
+pub mod model;
 mod orders;
 mod payments;
 pub mod search;
-pub mod model;
 pub mod store;
 mod users;
 
+pub use cart::{
+    BASIS_POINTS_MAX, CART_LINES_MAX, CART_LOCK_WAIT_MS_MAX, Cart, CartError, CartItem, CartStatus,
+    HOLD_TTL_MS_DEFAULT, NewVoucher, PricingConfig, QUANTITY_MAX, VOUCHER_AMOUNT_MAX,
+    VOUCHER_CODE_CHARS_MAX, VOUCHERS_MAX, Voucher, VoucherError, VoucherKind, VoucherUsage,
+};
 pub use catalog::{
     CatalogError, CategoryView, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, ProductPage, ProductQuery,
     ProductSort,
-};
-pub use cart::{
-    BASIS_POINTS_MAX, CART_LINES_MAX, CART_LOCK_WAIT_MS_MAX, Cart, CartError, CartItem,
-    CartStatus, HOLD_TTL_MS_DEFAULT, NewVoucher, PricingConfig, QUANTITY_MAX, VOUCHER_AMOUNT_MAX,
-    VOUCHER_CODE_CHARS_MAX, VOUCHERS_MAX, Voucher, VoucherError, VoucherKind, VoucherUsage,
 };
 pub use checkout::{
     AddressInput, CheckoutError, CheckoutOutcome, CheckoutRequest, CommerceStats, Faults,
     IDEMPOTENCY_KEY_CHARS_MAX, IDEMPOTENCY_RETENTION_MS_MIN, IDEMPOTENCY_SWEEP_MAX,
     IDEMPOTENT_BODY_BYTES_MAX, IdempotencyGuard, IdempotencyKey, IdempotencyStart, PaymentInput,
     RECONCILE_PAYMENTS_MAX, RECONCILE_WINDOW_MS, ReconcileReport, StoredResponse, request_hash,
-};
-pub use model::{
-    Actor, CartId, LowStock, Order, OrderChanged, OrderEvent, OrderEventData, OrderEventKind,
-    OrderId, OrderLine, OrderPlaced, OrderStatus, Payment, PaymentFailed, PaymentId,
-    PaymentMethod, PaymentStatus, PaymentTransaction, PlacedLine, ShippingAddress,
-    StockAdjustment, Totals, TransactionKind, TransactionOutcome, UserId, VoucherId,
-};
-pub use orders::{
-    ORDER_LOCK_WAIT_MS_MAX, ORDER_PAGE_LIMIT_DEFAULT, ORDER_PAGE_LIMIT_MAX, OrderAction,
-    OrderError, OrderEventPage, OrderPage, PAYMENT_TRANSACTIONS_MAX, next_status,
-};
-pub use payments::{
-    AuthorizeRequest, Authorization, BreakerState, CARD_DIGITS_MAX, CARD_DIGITS_MIN, DeclineCode,
-    PAYMENT_ATTEMPTS_MAX, PER_MILLION, PaymentError, PaymentProvider, PaymentsConfig,
-    ProviderError, ProviderPayment, Settlement, TEST_CARD_DECLINED, TEST_CARD_INSUFFICIENT_FUNDS,
-    TEST_CARD_SUCCESS, TEST_PROVIDER_PAYMENTS_MAX, TestProvider, TestProviderConfig,
-    validate_card_number,
 };
 pub use engine::{Config, Engine, ImportRejection, ImportReport};
 pub use error::{Error, Result};
@@ -84,8 +67,25 @@ pub use inventory::{
     LEDGER_PAGE_LIMIT_MAX, LOW_STOCK_THRESHOLD_DEFAULT, LedgerPage, STRIPES, StockLevel,
 };
 pub use model::{
+    Actor, CartId, LowStock, Order, OrderChanged, OrderEvent, OrderEventData, OrderEventKind,
+    OrderId, OrderLine, OrderPlaced, OrderStatus, Payment, PaymentFailed, PaymentId, PaymentMethod,
+    PaymentStatus, PaymentTransaction, PlacedLine, ShippingAddress, StockAdjustment, Totals,
+    TransactionKind, TransactionOutcome, UserId, VoucherId,
+};
+pub use model::{
     Category, CategoryId, CategoryRef, Currency, Event, EventRecord, Money, NewProduct, Product,
     ProductId, ProductPatch, ProductStatus, Timestamp, ValidationError,
+};
+pub use orders::{
+    ORDER_LOCK_WAIT_MS_MAX, ORDER_PAGE_LIMIT_DEFAULT, ORDER_PAGE_LIMIT_MAX, OrderAction,
+    OrderError, OrderEventPage, OrderPage, PAYMENT_TRANSACTIONS_MAX, next_status,
+};
+pub use payments::{
+    Authorization, AuthorizeRequest, BreakerState, CARD_DIGITS_MAX, CARD_DIGITS_MIN, DeclineCode,
+    PAYMENT_ATTEMPTS_MAX, PER_MILLION, PaymentError, PaymentProvider, PaymentsConfig,
+    ProviderError, ProviderPayment, Settlement, TEST_CARD_DECLINED, TEST_CARD_INSUFFICIENT_FUNDS,
+    TEST_CARD_SUCCESS, TEST_PROVIDER_PAYMENTS_MAX, TestProvider, TestProviderConfig,
+    validate_card_number,
 };
 pub use store::{StoreError, StoreLocation};
 pub use users::{

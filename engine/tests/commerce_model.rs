@@ -85,7 +85,9 @@ fn classify<T>(result: &emporium::Result<T>) -> Outcome {
         Err(Error::Cart(CartError::LineNotFound { .. })) => Outcome::NoLine,
         Err(Error::Cart(CartError::Empty)) => Outcome::Empty,
         Err(Error::Payment(PaymentError::Declined { .. })) => Outcome::Declined,
-        Err(Error::Order(OrderError::InvalidTransition { .. } | OrderError::RefundExceedsPaid { .. })) => Outcome::Invalid,
+        Err(Error::Order(
+            OrderError::InvalidTransition { .. } | OrderError::RefundExceedsPaid { .. },
+        )) => Outcome::Invalid,
         Err(other) => panic!("unexpected error: {other:?}"),
     }
 }
@@ -113,8 +115,14 @@ struct Model {
 
 impl Model {
     fn reserved(&self, sku: usize) -> u64 {
-        let live = self.carts.iter().filter(|c| !c.closed).flat_map(|c| &c.lines);
-        live.filter(|&&(s, _, held)| s == sku && held).map(|&(_, q, _)| q).sum()
+        let live = self
+            .carts
+            .iter()
+            .filter(|c| !c.closed)
+            .flat_map(|c| &c.lines);
+        live.filter(|&&(s, _, held)| s == sku && held)
+            .map(|&(_, q, _)| q)
+            .sum()
     }
 
     fn available(&self, sku: usize) -> u64 {
@@ -123,7 +131,11 @@ impl Model {
 
     /// Whether `cart` may hold `quantity` of `sku` (its own live hold counts).
     fn can_hold(&self, cart: usize, sku: usize, quantity: u64) -> bool {
-        let own = self.carts[cart].lines.iter().find(|l| l.0 == sku && l.2).map_or(0, |l| l.1);
+        let own = self.carts[cart]
+            .lines
+            .iter()
+            .find(|l| l.0 == sku && l.2)
+            .map_or(0, |l| l.1);
         quantity <= self.available(sku) + own
     }
 
@@ -135,7 +147,12 @@ impl Model {
         if self.carts[cart].closed {
             return Outcome::Closed;
         }
-        let new = self.carts[cart].lines.iter().find(|l| l.0 == sku).map_or(0, |l| l.1) + quantity;
+        let new = self.carts[cart]
+            .lines
+            .iter()
+            .find(|l| l.0 == sku)
+            .map_or(0, |l| l.1)
+            + quantity;
         if !self.can_hold(cart, sku, new) {
             return Outcome::Insufficient;
         }
@@ -172,7 +189,11 @@ impl Model {
         }
         let before = self.carts[cart].lines.len();
         self.carts[cart].lines.retain(|l| l.0 != sku);
-        if self.carts[cart].lines.len() == before { Outcome::NoLine } else { Outcome::Ok }
+        if self.carts[cart].lines.len() == before {
+            Outcome::NoLine
+        } else {
+            Outcome::Ok
+        }
     }
 
     fn checkout(&mut self, cart: usize, pay: Pay, id: Option<OrderId>) -> Outcome {
@@ -183,27 +204,50 @@ impl Model {
         if model.lines.is_empty() {
             return Outcome::Empty;
         }
-        if !model.lines.iter().all(|&(sku, q, _)| self.can_hold(cart, sku, q)) {
+        if !model
+            .lines
+            .iter()
+            .all(|&(sku, q, _)| self.can_hold(cart, sku, q))
+        {
             return Outcome::Insufficient;
         }
         // Every line is held again (lapsed ones re-reserved), whatever happens next.
-        self.carts[cart].lines.iter_mut().for_each(|line| line.2 = true);
+        self.carts[cart]
+            .lines
+            .iter_mut()
+            .for_each(|line| line.2 = true);
         if let Pay::Declined = pay {
             return Outcome::Declined;
         }
-        let lines: Vec<(usize, u64)> = self.carts[cart].lines.iter().map(|&(s, q, _)| (s, q)).collect();
+        let lines: Vec<(usize, u64)> = self.carts[cart]
+            .lines
+            .iter()
+            .map(|&(s, q, _)| (s, q))
+            .collect();
         for &(sku, q) in &lines {
             self.on_hand[sku] -= q;
         }
         self.carts[cart].closed = true;
-        let status = if let Pay::Cod = pay { OrderStatus::Pending } else { OrderStatus::Paid };
-        self.orders.push(ModelOrder { id: id.expect("an order"), status, lines });
+        let status = if let Pay::Cod = pay {
+            OrderStatus::Pending
+        } else {
+            OrderStatus::Paid
+        };
+        self.orders.push(ModelOrder {
+            id: id.expect("an order"),
+            status,
+            lines,
+        });
         Outcome::Ok
     }
 
     fn transition(&mut self, order: usize, action: emporium::OrderAction) -> Outcome {
-        let Some(model) = self.orders.get_mut(order) else { return Outcome::Skipped };
-        let Some(to) = emporium::next_status(model.status, action) else { return Outcome::Invalid };
+        let Some(model) = self.orders.get_mut(order) else {
+            return Outcome::Skipped;
+        };
+        let Some(to) = emporium::next_status(model.status, action) else {
+            return Outcome::Invalid;
+        };
         model.status = to;
         if to == OrderStatus::Cancelled {
             for &(sku, q) in &model.lines.clone() {
@@ -243,18 +287,37 @@ impl Harness {
         for (index, &on_hand) in stock.iter().enumerate() {
             product(&engine, &sku(index), price(index), on_hand);
         }
-        let carts = (0..CARTS).map(|_| engine.create_cart(None).expect("cart").id).collect();
-        let model = Model { on_hand: stock, carts: vec![ModelCart::default(); CARTS], orders: Vec::new() };
-        Harness { engine, carts, model }
+        let carts = (0..CARTS)
+            .map(|_| engine.create_cart(None).expect("cart").id)
+            .collect();
+        let model = Model {
+            on_hand: stock,
+            carts: vec![ModelCart::default(); CARTS],
+            orders: Vec::new(),
+        };
+        Harness {
+            engine,
+            carts,
+            model,
+        }
     }
 
     fn step(&mut self, op: &Op) -> (Outcome, Outcome) {
         let (engine, model) = (&self.engine, &mut self.model);
         let order = |m: &Model, n: usize| m.orders.get(n).map(|o| o.id);
         match *op {
-            Op::Add(c, s, q) => (classify(&engine.add_cart_item(self.carts[c], None, None, &sku(s), q)), model.add(c, s, q)),
-            Op::Set(c, s, q) => (classify(&engine.set_cart_item_quantity(self.carts[c], None, None, &sku(s), q)), model.set(c, s, q)),
-            Op::Remove(c, s) => (classify(&engine.remove_cart_item(self.carts[c], None, None, &sku(s))), model.remove(c, s)),
+            Op::Add(c, s, q) => (
+                classify(&engine.add_cart_item(self.carts[c], None, None, &sku(s), q)),
+                model.add(c, s, q),
+            ),
+            Op::Set(c, s, q) => (
+                classify(&engine.set_cart_item_quantity(self.carts[c], None, None, &sku(s), q)),
+                model.set(c, s, q),
+            ),
+            Op::Remove(c, s) => (
+                classify(&engine.remove_cart_item(self.carts[c], None, None, &sku(s))),
+                model.remove(c, s),
+            ),
             Op::Checkout(c, pay) => {
                 let request = match pay {
                     Pay::Card => good_card(),
@@ -275,22 +338,40 @@ impl Harness {
                 (outcome, expected)
             }
             Op::Cancel(n) => match order(model, n) {
-                Some(id) => (classify(&engine.cancel_order(id, ADMIN)), model.transition(n, emporium::OrderAction::Cancel)),
+                Some(id) => (
+                    classify(&engine.cancel_order(id, ADMIN)),
+                    model.transition(n, emporium::OrderAction::Cancel),
+                ),
                 None => (Outcome::Skipped, Outcome::Skipped),
             },
             Op::Ship(n) => match order(model, n) {
-                Some(id) => (classify(&engine.ship_order(id, ADMIN)), model.transition(n, emporium::OrderAction::Ship)),
+                Some(id) => (
+                    classify(&engine.ship_order(id, ADMIN)),
+                    model.transition(n, emporium::OrderAction::Ship),
+                ),
                 None => (Outcome::Skipped, Outcome::Skipped),
             },
             Op::Refund(n) => match order(model, n) {
-                Some(id) => (classify(&engine.refund_order(id, ADMIN, None)), model.transition(n, emporium::OrderAction::Refund)),
+                Some(id) => (
+                    classify(&engine.refund_order(id, ADMIN, None)),
+                    model.transition(n, emporium::OrderAction::Refund),
+                ),
                 None => (Outcome::Skipped, Outcome::Skipped),
             },
             Op::Adjust(s, d) if d == 0 => (Outcome::Skipped, model.adjust(s, d)),
-            Op::Adjust(s, d) => (classify(&engine.adjust_stock(&sku(s), d, "model", ADMIN)), model.adjust(s, d)),
+            Op::Adjust(s, d) => (
+                classify(&engine.adjust_stock(&sku(s), d, "model", ADMIN)),
+                model.adjust(s, d),
+            ),
             Op::Expire => {
-                engine.sweep_holds(Timestamp::now().plus_millis(emporium::HOLD_TTL_MS_DEFAULT + 60_000));
-                model.carts.iter_mut().flat_map(|c| c.lines.iter_mut()).for_each(|l| l.2 = false);
+                engine.sweep_holds(
+                    Timestamp::now().plus_millis(emporium::HOLD_TTL_MS_DEFAULT + 60_000),
+                );
+                model
+                    .carts
+                    .iter_mut()
+                    .flat_map(|c| c.lines.iter_mut())
+                    .for_each(|l| l.2 = false);
                 (Outcome::Ok, Outcome::Ok)
             }
         }
@@ -298,17 +379,43 @@ impl Harness {
 
     fn check(&self) {
         for s in 0..SKUS {
-            let level = self.engine.stock_by_sku(&sku(s)).expect("stock").expect("known");
-            assert_eq!(level.on_hand, self.model.on_hand[s], "on hand of {}", sku(s));
-            assert_eq!(level.reserved, self.model.reserved(s), "reserved of {}", sku(s));
+            let level = self
+                .engine
+                .stock_by_sku(&sku(s))
+                .expect("stock")
+                .expect("known");
+            assert_eq!(
+                level.on_hand,
+                self.model.on_hand[s],
+                "on hand of {}",
+                sku(s)
+            );
+            assert_eq!(
+                level.reserved,
+                self.model.reserved(s),
+                "reserved of {}",
+                sku(s)
+            );
             assert_eq!(level.on_hand, level.available + level.reserved);
         }
         for (c, &id) in self.carts.iter().enumerate() {
             let cart = self.engine.cart(id, None).expect("cart");
-            let lines: Vec<_> = cart.items.iter().map(|i| (i.sku.clone(), i.quantity, i.held)).collect();
-            let expected: Vec<_> = self.model.carts[c].lines.iter().map(|&(s, q, h)| (sku(s), q, h)).collect();
+            let lines: Vec<_> = cart
+                .items
+                .iter()
+                .map(|i| (i.sku.clone(), i.quantity, i.held))
+                .collect();
+            let expected: Vec<_> = self.model.carts[c]
+                .lines
+                .iter()
+                .map(|&(s, q, h)| (sku(s), q, h))
+                .collect();
             assert_eq!(lines, expected, "cart {c}");
-            let total: u64 = self.model.carts[c].lines.iter().map(|&(s, q, _)| price(s) * q).sum();
+            let total: u64 = self.model.carts[c]
+                .lines
+                .iter()
+                .map(|&(s, q, _)| price(s) * q)
+                .sum();
             assert_eq!(cart.totals.total.amount, total, "cart {c} total");
         }
         for order in &self.model.orders {

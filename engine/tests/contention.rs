@@ -15,7 +15,11 @@ const THREADS: usize = 64;
 const SKUS: [&str; 4] = ["HOT-A", "HOT-B", "HOT-C", "HOT-D"];
 const STOCK: u64 = 400;
 
-fn shopper(engine: emporium::Engine, seed: u64, ids: Vec<ProductId>) -> (Vec<emporium::OrderId>, usize) {
+fn shopper(
+    engine: emporium::Engine,
+    seed: u64,
+    ids: Vec<ProductId>,
+) -> (Vec<emporium::OrderId>, usize) {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut next = move |n: u64| {
         state ^= state << 13;
@@ -43,7 +47,9 @@ fn shopper(engine: emporium::Engine, seed: u64, ids: Vec<ProductId>) -> (Vec<emp
         if failed || current.items.is_empty() {
             refused += 1;
             for item in current.items {
-                engine.remove_cart_item(cart.id, None, None, &item.sku).expect("release");
+                engine
+                    .remove_cart_item(cart.id, None, None, &item.sku)
+                    .expect("release");
             }
             continue;
         }
@@ -61,7 +67,10 @@ fn exactly_the_stock_is_sold() {
     let dir = tempfile::tempdir().expect("tempdir");
     let provider = Arc::new(emporium::TestProvider::default());
     let engine = file_engine(dir.path(), &provider);
-    let ids: Vec<ProductId> = SKUS.iter().map(|sku| product(&engine, sku, 100, STOCK).id).collect();
+    let ids: Vec<ProductId> = SKUS
+        .iter()
+        .map(|sku| product(&engine, sku, 100, STOCK).id)
+        .collect();
     let threads: Vec<_> = (0..THREADS)
         .map(|n| {
             let (engine, ids) = (engine.clone(), ids.clone());
@@ -84,8 +93,16 @@ fn exactly_the_stock_is_sold() {
     }
     for &id in &ids {
         let level = engine.stock(id);
-        assert_eq!((level.on_hand, level.reserved, level.available), (0, 0, 0), "sold out, nothing held");
-        assert_eq!(sold.get(&id).copied().unwrap_or(0), STOCK, "exactly the stock was sold");
+        assert_eq!(
+            (level.on_hand, level.reserved, level.available),
+            (0, 0, 0),
+            "sold out, nothing held"
+        );
+        assert_eq!(
+            sold.get(&id).copied().unwrap_or(0),
+            STOCK,
+            "exactly the stock was sold"
+        );
     }
     drop(engine);
     let engine = file_engine(dir.path(), &provider);

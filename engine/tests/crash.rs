@@ -30,7 +30,9 @@ const CHILD_THREADS: usize = 24;
 /// The child's body: when the parent set [`CHILD_DIR`], check out forever.
 #[test]
 fn child_entry() {
-    let Ok(dir) = std::env::var(CHILD_DIR) else { return };
+    let Ok(dir) = std::env::var(CHILD_DIR) else {
+        return;
+    };
     let provider = Arc::new(emporium::TestProvider::default());
     let engine = file_engine(Path::new(&dir), &provider);
     let stdout = Arc::new(std::sync::Mutex::new(std::io::stdout()));
@@ -136,15 +138,27 @@ fn check(dir: &Path, acknowledged: &HashSet<OrderId>) -> usize {
     for (sku, initial) in SKUS.into_iter().zip(INITIAL) {
         let level = engine.stock_by_sku(sku).expect("stock").expect("known");
         let sold = sold.get(sku).copied().unwrap_or(0);
-        assert_eq!(level.on_hand + sold, initial, "{sku}: on hand {} + sold {sold}", level.on_hand);
-        assert_eq!((level.reserved, level.available), (0, level.on_hand), "{sku}: nothing held after reopen");
+        assert_eq!(
+            level.on_hand + sold,
+            initial,
+            "{sku}: on hand {} + sold {sold}",
+            level.on_hand
+        );
+        assert_eq!(
+            (level.reserved, level.available),
+            (0, level.on_hand),
+            "{sku}: nothing held after reopen"
+        );
     }
     stored.len()
 }
 
 #[test]
 fn acknowledged_orders_survive_sigkill() {
-    let rounds: usize = std::env::var("EMPORIUM_CRASH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(12);
+    let rounds: usize = std::env::var("EMPORIUM_CRASH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(12);
     let dir = tempfile::tempdir().expect("tempdir");
     setup(dir.path());
     let mut acknowledged = HashSet::new();
@@ -158,7 +172,10 @@ fn acknowledged_orders_survive_sigkill() {
         let orders = run_child(dir.path(), run);
         acknowledged.extend(orders.iter().copied());
         let stored = check(dir.path(), &acknowledged);
-        eprintln!("round {round}: killed after {run:?}, {} acknowledged this round, {stored} stored in total", orders.len());
+        eprintln!(
+            "round {round}: killed after {run:?}, {} acknowledged this round, {stored} stored in total",
+            orders.len()
+        );
     }
     assert!(!acknowledged.is_empty(), "the children made progress");
     eprintln!("{rounds} rounds in {:?}", started.elapsed());

@@ -17,17 +17,40 @@ const ADMIN: Actor = Actor::Admin(UserId::from_raw(9));
 fn adjustments_are_recorded_in_the_ledger() {
     let (engine, _) = memory_engine();
     product(&engine, "A", 100, 10);
-    assert_eq!(engine.stock_by_sku("A").expect("stock"), Some(StockLevel { on_hand: 10, reserved: 0, available: 10 }));
+    assert_eq!(
+        engine.stock_by_sku("A").expect("stock"),
+        Some(StockLevel {
+            on_hand: 10,
+            reserved: 0,
+            available: 10
+        })
+    );
     assert_eq!(engine.stock_by_sku("NOPE").expect("stock"), None);
-    let level = engine.adjust_stock("A", 5, "restock from supplier", ADMIN).expect("add");
+    let level = engine
+        .adjust_stock("A", 5, "restock from supplier", ADMIN)
+        .expect("add");
     assert_eq!(level.on_hand, 15);
-    let level = engine.adjust_stock("A", -3, "damaged in transit", ADMIN).expect("remove");
+    let level = engine
+        .adjust_stock("A", -3, "damaged in transit", ADMIN)
+        .expect("remove");
     assert_eq!((level.on_hand, level.available), (12, 12));
     let ledger = engine.stock_ledger("A", 10, None).expect("ledger");
-    let entries: Vec<_> = ledger.entries.iter().map(|e| (e.seq, e.delta, e.on_hand_after, e.reason.as_str(), e.actor)).collect();
-    assert_eq!(entries, [(1, 5, 15, "restock from supplier", ADMIN), (2, -3, 12, "damaged in transit", ADMIN)]);
+    let entries: Vec<_> = ledger
+        .entries
+        .iter()
+        .map(|e| (e.seq, e.delta, e.on_hand_after, e.reason.as_str(), e.actor))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            (1, 5, 15, "restock from supplier", ADMIN),
+            (2, -3, 12, "damaged in transit", ADMIN)
+        ]
+    );
     let page = engine.stock_ledger("A", 1, None).expect("page");
-    let next = engine.stock_ledger("A", 1, page.next_cursor.as_deref()).expect("next");
+    let next = engine
+        .stock_ledger("A", 1, page.next_cursor.as_deref())
+        .expect("next");
     assert_eq!(next.entries[0].seq, 2);
 
     let field = |r: emporium::Result<StockLevel>| match r {
@@ -35,14 +58,40 @@ fn adjustments_are_recorded_in_the_ledger() {
         other => panic!("expected a validation error, got {other:?}"),
     };
     assert_eq!(field(engine.adjust_stock("A", 1, "", ADMIN)), "reason");
-    assert_eq!(field(engine.adjust_stock("A", 1, &"r".repeat(201), ADMIN)), "reason");
+    assert_eq!(
+        field(engine.adjust_stock("A", 1, &"r".repeat(201), ADMIN)),
+        "reason"
+    );
     assert_eq!(field(engine.adjust_stock("A", 0, "zero", ADMIN)), "delta");
     let below = engine.adjust_stock("A", -13, "too many", ADMIN);
-    assert!(matches!(below, Err(Error::Inventory(InventoryError::AdjustmentOutOfRange { .. }))), "{below:?}");
+    assert!(
+        matches!(
+            below,
+            Err(Error::Inventory(
+                InventoryError::AdjustmentOutOfRange { .. }
+            ))
+        ),
+        "{below:?}"
+    );
     let above = engine.adjust_stock("A", 1_000_000_000_000, "too many", ADMIN);
-    assert!(matches!(above, Err(Error::Inventory(InventoryError::AdjustmentOutOfRange { .. }))), "{above:?}");
-    assert!(matches!(engine.adjust_stock("NOPE", 1, "x", ADMIN), Err(Error::Inventory(InventoryError::SkuNotFound { .. }))));
-    assert_eq!(engine.stock_by_sku("A").expect("stock").map(|l| l.on_hand), Some(12), "refusals changed nothing");
+    assert!(
+        matches!(
+            above,
+            Err(Error::Inventory(
+                InventoryError::AdjustmentOutOfRange { .. }
+            ))
+        ),
+        "{above:?}"
+    );
+    assert!(matches!(
+        engine.adjust_stock("NOPE", 1, "x", ADMIN),
+        Err(Error::Inventory(InventoryError::SkuNotFound { .. }))
+    ));
+    assert_eq!(
+        engine.stock_by_sku("A").expect("stock").map(|l| l.on_hand),
+        Some(12),
+        "refusals changed nothing"
+    );
 }
 
 #[test]
@@ -51,11 +100,22 @@ fn units_held_by_carts_cannot_be_adjusted_away() {
     product(&engine, "A", 100, 10);
     let cart = cart_with(&engine, &[("A", 8)]);
     let refused = engine.adjust_stock("A", -3, "shrinkage", ADMIN);
-    assert!(matches!(refused, Err(Error::Inventory(InventoryError::Insufficient { ref sku, .. })) if sku == "A"), "{refused:?}");
-    engine.adjust_stock("A", -2, "shrinkage", ADMIN).expect("the free units");
-    let order = engine.checkout(cart.id, None, good_card(), None).expect("held units still sell").order;
+    assert!(
+        matches!(refused, Err(Error::Inventory(InventoryError::Insufficient { ref sku, .. })) if sku == "A"),
+        "{refused:?}"
+    );
+    engine
+        .adjust_stock("A", -2, "shrinkage", ADMIN)
+        .expect("the free units");
+    let order = engine
+        .checkout(cart.id, None, good_card(), None)
+        .expect("held units still sell")
+        .order;
     assert_eq!(order.items[0].quantity, 8);
-    assert_eq!(engine.stock_by_sku("A").expect("stock").map(|l| l.on_hand), Some(0));
+    assert_eq!(
+        engine.stock_by_sku("A").expect("stock").map(|l| l.on_hand),
+        Some(0)
+    );
 }
 
 #[test]
@@ -80,7 +140,13 @@ fn concurrent_adjustments_and_reservations_never_oversell() {
     threads.into_iter().for_each(|t| t.join().expect("thread"));
     let level = engine.stock_by_sku("A").expect("stock").expect("known");
     assert_eq!(level.on_hand, level.available + level.reserved);
-    let removed: i64 = engine.stock_ledger("A", 100, None).expect("ledger").entries.iter().map(|e| e.delta).sum();
+    let removed: i64 = engine
+        .stock_ledger("A", 100, None)
+        .expect("ledger")
+        .entries
+        .iter()
+        .map(|e| e.delta)
+        .sum();
     assert_eq!(level.on_hand as i64, 200 + removed);
 }
 
@@ -90,8 +156,12 @@ fn sales_and_adjustments_emit_low_stock_once_when_crossing() {
     product(&engine, "A", 100, 10);
     engine.set_low_stock_threshold("A", 4).expect("threshold");
     let cart = cart_with(&engine, &[("A", 5)]);
-    engine.checkout(cart.id, None, cod(), None).expect("checkout");
-    engine.adjust_stock("A", -1, "broken", ADMIN).expect("adjust");
+    engine
+        .checkout(cart.id, None, cod(), None)
+        .expect("checkout");
+    engine
+        .adjust_stock("A", -1, "broken", ADMIN)
+        .expect("adjust");
     let low: Vec<_> = engine
         .events_after(0, 1_000)
         .expect("events")
@@ -101,7 +171,11 @@ fn sales_and_adjustments_emit_low_stock_once_when_crossing() {
             _ => None,
         })
         .collect();
-    assert_eq!(low, [(4, 4)], "10→5 stays above the threshold, 5→4 crosses it");
+    assert_eq!(
+        low,
+        [(4, 4)],
+        "10→5 stays above the threshold, 5→4 crosses it"
+    );
 }
 
 #[test]
@@ -113,10 +187,16 @@ fn the_sweeper_thread_returns_lapsed_holds() {
     let engine = emporium::Engine::open_with(config).expect("open");
     product(&engine, "A", 100, 10);
     let cart = cart_with(&engine, &[("A", 4)]);
-    assert_eq!(engine.stock_by_sku("A").expect("s").map(|l| l.reserved), Some(4));
+    assert_eq!(
+        engine.stock_by_sku("A").expect("s").map(|l| l.reserved),
+        Some(4)
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while engine.stock_by_sku("A").expect("s").map(|l| l.reserved) != Some(0) {
-        assert!(std::time::Instant::now() < deadline, "the sweeper never ran");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sweeper never ran"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(!engine.cart(cart.id, None).expect("cart").items[0].held);
@@ -132,11 +212,29 @@ fn stock_is_consistent_after_reopen() {
         product(&engine, "A", 100, 10);
         product(&engine, "B", 100, 10);
         let cart = cart_with(&engine, &[("A", 3), ("B", 1)]);
-        engine.checkout(cart.id, None, good_card(), None).expect("checkout");
-        engine.adjust_stock("B", 7, "restock", ADMIN).expect("adjust");
+        engine
+            .checkout(cart.id, None, good_card(), None)
+            .expect("checkout");
+        engine
+            .adjust_stock("B", 7, "restock", ADMIN)
+            .expect("adjust");
         cart_with(&engine, &[("A", 2)]);
     }
     let engine = file_engine(dir.path(), &provider);
-    assert_eq!(engine.stock_by_sku("A").expect("s"), Some(StockLevel { on_hand: 7, reserved: 0, available: 7 }));
-    assert_eq!(engine.stock_by_sku("B").expect("s"), Some(StockLevel { on_hand: 16, reserved: 0, available: 16 }));
+    assert_eq!(
+        engine.stock_by_sku("A").expect("s"),
+        Some(StockLevel {
+            on_hand: 7,
+            reserved: 0,
+            available: 7
+        })
+    );
+    assert_eq!(
+        engine.stock_by_sku("B").expect("s"),
+        Some(StockLevel {
+            on_hand: 16,
+            reserved: 0,
+            available: 16
+        })
+    );
 }

@@ -19,14 +19,25 @@ fn a_capture_without_an_order_is_refunded_on_open() {
         let engine = file_engine(dir.path(), &provider);
         product(&engine, "A", 1_500, 10);
         let paid = cart_with(&engine, &[("A", 1)]);
-        let committed = engine.checkout(paid.id, None, good_card(), None).expect("a normal order").order;
+        let committed = engine
+            .checkout(paid.id, None, good_card(), None)
+            .expect("a normal order")
+            .order;
         drop(engine);
-        let mut crashing = config(StoreLocation::Directory(dir.path().into()), Arc::clone(&provider));
-        crashing.faults = Faults { fail_after_capture: true };
+        let mut crashing = config(
+            StoreLocation::Directory(dir.path().into()),
+            Arc::clone(&provider),
+        );
+        crashing.faults = Faults {
+            fail_after_capture: true,
+        };
         let engine = emporium::Engine::open_with(crashing).expect("open");
         let cart = cart_with(&engine, &[("A", 2)]);
         let crashed = engine.checkout(cart.id, None, good_card(), None);
-        assert!(matches!(crashed, Err(Error::Checkout(CheckoutError::Interrupted))), "{crashed:?}");
+        assert!(
+            matches!(crashed, Err(Error::Checkout(CheckoutError::Interrupted))),
+            "{crashed:?}"
+        );
         (cart, committed)
     };
     // (authorized, still held) per provider payment, in a stable order.
@@ -40,18 +51,47 @@ fn a_capture_without_an_order_is_refunded_on_open() {
         all.sort_unstable();
         all
     };
-    assert_eq!(outstanding(&provider), [(1_500, 1_500), (3_000, 3_000)], "money taken without an order");
+    assert_eq!(
+        outstanding(&provider),
+        [(1_500, 1_500), (3_000, 3_000)],
+        "money taken without an order"
+    );
 
     let engine = file_engine(dir.path(), &provider);
-    assert_eq!(outstanding(&provider), [(1_500, 1_500), (3_000, 0)], "refunded on open; the real order kept");
+    assert_eq!(
+        outstanding(&provider),
+        [(1_500, 1_500), (3_000, 0)],
+        "refunded on open; the real order kept"
+    );
     let report = engine.reconcile_payments().expect("again");
-    assert_eq!((report.refunded, report.voided, report.failed), (0, 0, 0), "nothing left to do");
-    assert_eq!(engine.order(committed.id, emporium::Actor::System).expect("order").payment.refunded, usd(0));
+    assert_eq!(
+        (report.refunded, report.voided, report.failed),
+        (0, 0, 0),
+        "nothing left to do"
+    );
+    assert_eq!(
+        engine
+            .order(committed.id, emporium::Actor::System)
+            .expect("order")
+            .payment
+            .refunded,
+        usd(0)
+    );
     let open = engine.cart(cart.id, None).expect("cart");
     assert_eq!(open.status, emporium::CartStatus::Open);
     assert!(!open.items[0].held, "holds did not survive the crash");
-    let retried = engine.checkout(cart.id, None, good_card(), None).expect("the shopper retries").order;
+    let retried = engine
+        .checkout(cart.id, None, good_card(), None)
+        .expect("the shopper retries")
+        .order;
     assert_eq!(retried.total, usd(3_000));
-    assert_eq!(engine.reconcile_payments().expect("periodic").refunded, 0, "committed orders are left alone");
-    assert_eq!(outstanding(&provider), [(1_500, 1_500), (3_000, 0), (3_000, 3_000)]);
+    assert_eq!(
+        engine.reconcile_payments().expect("periodic").refunded,
+        0,
+        "committed orders are left alone"
+    );
+    assert_eq!(
+        outstanding(&provider),
+        [(1_500, 1_500), (3_000, 0), (3_000, 3_000)]
+    );
 }

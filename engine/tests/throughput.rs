@@ -21,7 +21,10 @@ use common::*;
 use emporium::{CartId, StoreLocation};
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[test]
@@ -40,13 +43,19 @@ fn durable_checkouts_per_second() {
     let mut config = config(location, provider);
     config.batch_commands_max = batch;
     let engine = emporium::Engine::open_with(config).expect("open");
-    let products: Vec<_> = (0..skus).map(|n| new_product(&format!("TP-{n}"), usd(1_000 + n as u64), 1_000_000_000)).collect();
+    let products: Vec<_> = (0..skus)
+        .map(|n| new_product(&format!("TP-{n}"), usd(1_000 + n as u64), 1_000_000_000))
+        .collect();
     let report = engine.import_products(products).expect("import");
     assert_eq!(report.imported, skus);
 
     let setup = Instant::now();
     let carts = fill_carts(&engine, callers, per_caller, skus);
-    eprintln!("setup: {} carts in {:?}", callers * per_caller, setup.elapsed());
+    eprintln!(
+        "setup: {} carts in {:?}",
+        callers * per_caller,
+        setup.elapsed()
+    );
 
     let before = snapshot(&engine);
     let (committer_cpu_before, all_cpu_before) = cpu_ms();
@@ -57,7 +66,9 @@ fn durable_checkouts_per_second() {
             scope.spawn(move || {
                 barrier.wait();
                 for &cart in mine {
-                    engine.checkout(cart, None, good_card(), None).expect("checkout");
+                    engine
+                        .checkout(cart, None, good_card(), None)
+                        .expect("checkout");
                 }
             });
         }
@@ -89,7 +100,11 @@ fn durable_checkouts_per_second() {
 fn snapshot(engine: &emporium::Engine) -> (u64, u64, u64) {
     use std::sync::atomic::Ordering::Relaxed;
     let stats = engine.committer_stats();
-    (stats.batches.load(Relaxed), stats.commands.load(Relaxed), stats.commit_us_total.load(Relaxed))
+    (
+        stats.batches.load(Relaxed),
+        stats.commands.load(Relaxed),
+        stats.commit_us_total.load(Relaxed),
+    )
 }
 
 /// CPU time (user + system, ms) of the committer thread and of the whole process, from
@@ -97,8 +112,18 @@ fn snapshot(engine: &emporium::Engine) -> (u64, u64, u64) {
 fn cpu_ms() -> (u64, u64) {
     let ticks_ms = 10; // USER_HZ is 100 on Linux.
     let parse = |stat: &str| -> u64 {
-        let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-        let field = |n: usize| fields.get(n).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        let field = |n: usize| {
+            fields
+                .get(n)
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
         (field(11) + field(12)) * ticks_ms
     };
     let mut committer = 0;
@@ -106,7 +131,8 @@ fn cpu_ms() -> (u64, u64) {
         for task in tasks.flatten() {
             let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
             if comm.trim() == "emporium-commit" {
-                committer += parse(&std::fs::read_to_string(task.path().join("stat")).unwrap_or_default());
+                committer +=
+                    parse(&std::fs::read_to_string(task.path().join("stat")).unwrap_or_default());
             }
         }
     }
@@ -115,7 +141,12 @@ fn cpu_ms() -> (u64, u64) {
 }
 
 /// `callers` lists of `per_caller` carts, each holding one unit of one of `skus`.
-fn fill_carts(engine: &emporium::Engine, callers: usize, per_caller: usize, skus: usize) -> Vec<Vec<CartId>> {
+fn fill_carts(
+    engine: &emporium::Engine,
+    callers: usize,
+    per_caller: usize,
+    skus: usize,
+) -> Vec<Vec<CartId>> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..callers)
             .map(|caller| {
@@ -124,13 +155,18 @@ fn fill_carts(engine: &emporium::Engine, callers: usize, per_caller: usize, skus
                         .map(|n| {
                             let cart = engine.create_cart(None).expect("cart");
                             let sku = format!("TP-{}", (caller * per_caller + n) % skus);
-                            engine.add_cart_item(cart.id, None, None, &sku, 1).expect("add");
+                            engine
+                                .add_cart_item(cart.id, None, None, &sku, 1)
+                                .expect("add");
                             cart.id
                         })
                         .collect()
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("setup")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("setup"))
+            .collect()
     })
 }

@@ -8,7 +8,9 @@ mod common;
 use std::sync::{Arc, Barrier};
 
 use common::*;
-use emporium::{CartError, CartStatus, Error, NewVoucher, PaymentProvider, Timestamp, VoucherError, VoucherKind};
+use emporium::{
+    CartError, CartStatus, Error, NewVoucher, PaymentProvider, Timestamp, VoucherError, VoucherKind,
+};
 
 #[test]
 fn exactly_max_uses_checkouts_get_the_voucher() {
@@ -33,7 +35,9 @@ fn exactly_max_uses_checkouts_get_the_voucher() {
     let carts: Vec<_> = (0..RACERS)
         .map(|_| {
             let cart = cart_with(&engine, &[("HOT", 2)]);
-            engine.apply_voucher(cart.id, None, None, "TEN").expect("apply")
+            engine
+                .apply_voucher(cart.id, None, None, "TEN")
+                .expect("apply")
         })
         .collect();
     let barrier = Arc::new(Barrier::new(RACERS));
@@ -47,7 +51,10 @@ fn exactly_max_uses_checkouts_get_the_voucher() {
             })
         })
         .collect();
-    let outcomes: Vec<_> = threads.into_iter().map(|t| t.join().expect("thread")).collect();
+    let outcomes: Vec<_> = threads
+        .into_iter()
+        .map(|t| t.join().expect("thread"))
+        .collect();
     let won = outcomes.iter().filter(|o| o.is_ok()).count();
     assert_eq!(won as u64, MAX_USES);
     for (cart, outcome) in carts.iter().zip(&outcomes) {
@@ -63,7 +70,9 @@ fn exactly_max_uses_checkouts_get_the_voucher() {
         }
     }
     assert_eq!(engine.vouchers().expect("vouchers")[0].uses, MAX_USES);
-    let payments = provider.payments_since(Timestamp::EPOCH, 1_000).expect("list");
+    let payments = provider
+        .payments_since(Timestamp::EPOCH, 1_000)
+        .expect("list");
     assert_eq!(payments.len(), RACERS);
     let kept: u64 = payments.iter().map(|p| p.outstanding()).sum();
     assert_eq!(kept, MAX_USES * 1_000, "every losing capture was refunded");

@@ -292,9 +292,7 @@ fn from_cart(error: CartError) -> ApiError {
         | CartError::SkuNotFound { .. }
         | CartError::LineNotFound { .. } => ApiError::not_found(code, message),
         CartError::VersionMismatch { .. } => ApiError::version_mismatch(message),
-        CartError::Closed { .. } | CartError::Busy | CartError::Changed => {
-            conflict(code, message)
-        }
+        CartError::Closed { .. } | CartError::Busy | CartError::Changed => conflict(code, message),
         CartError::ProductUnavailable { sku } => conflict(code, message).with_param(sku),
         CartError::TooManyLines { .. } => ApiError::invalid("sku", code, message),
         CartError::CurrencyMismatch { .. } => ApiError::invalid("sku", code, message),

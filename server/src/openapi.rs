@@ -84,21 +84,41 @@ pub fn operations() -> Vec<Operation> {
         op("POST", "/v1/carts", commerce::create_cart()),
         op("GET", "/v1/carts/{id}", commerce::get_cart()),
         op("POST", "/v1/carts/{id}/items", commerce::add_cart_item()),
-        op("PATCH", "/v1/carts/{id}/items/{sku}", commerce::update_cart_item()),
-        op("DELETE", "/v1/carts/{id}/items/{sku}", commerce::remove_cart_item()),
+        op(
+            "PATCH",
+            "/v1/carts/{id}/items/{sku}",
+            commerce::update_cart_item(),
+        ),
+        op(
+            "DELETE",
+            "/v1/carts/{id}/items/{sku}",
+            commerce::remove_cart_item(),
+        ),
         op("POST", "/v1/carts/{id}/voucher", commerce::apply_voucher()),
-        op("DELETE", "/v1/carts/{id}/voucher", commerce::remove_voucher()),
+        op(
+            "DELETE",
+            "/v1/carts/{id}/voucher",
+            commerce::remove_voucher(),
+        ),
         op("POST", "/v1/carts/{id}/checkout", commerce::checkout()),
         op("GET", "/v1/orders", commerce::list_orders()),
         op("GET", "/v1/orders/{id}", commerce::get_order()),
-        op("GET", "/v1/orders/{id}/events", commerce::list_order_events()),
+        op(
+            "GET",
+            "/v1/orders/{id}/events",
+            commerce::list_order_events(),
+        ),
         op("POST", "/v1/orders/{id}/cancel", commerce::cancel_order()),
         op("POST", "/v1/orders/{id}/ship", commerce::ship_order()),
         op("POST", "/v1/orders/{id}/deliver", commerce::deliver_order()),
         op("POST", "/v1/orders/{id}/refund", commerce::refund_order()),
         op("POST", "/v1/vouchers", commerce::create_voucher()),
         op("GET", "/v1/vouchers", commerce::list_vouchers()),
-        op("POST", "/v1/inventory/{sku}/adjust", commerce::adjust_inventory()),
+        op(
+            "POST",
+            "/v1/inventory/{sku}/adjust",
+            commerce::adjust_inventory(),
+        ),
     ]
 }
 
@@ -440,7 +460,8 @@ fn components() -> Value {
     for (name, schema) in users::schemas()
         .into_iter()
         .chain(admin::schemas())
-        .chain(commerce::schemas()) {
+        .chain(commerce::schemas())
+    {
         schemas[name] = schema;
     }
     json!({

@@ -220,7 +220,12 @@ pub static ROUTES: [Route; 41] = [
         RouteId::ArchiveProduct,
         Access::Admin,
     ),
-    route_of(Method::POST, "/v1/carts", RouteId::CreateCart, Access::Public),
+    route_of(
+        Method::POST,
+        "/v1/carts",
+        RouteId::CreateCart,
+        Access::Public,
+    ),
     get("/v1/carts/{id}", RouteId::GetCart),
     route_of(
         Method::POST,
@@ -259,7 +264,12 @@ pub static ROUTES: [Route; 41] = [
         Access::Public,
     ),
     route_of(Method::GET, "/v1/orders", RouteId::ListOrders, Access::User),
-    route_of(Method::GET, "/v1/orders/{id}", RouteId::GetOrder, Access::User),
+    route_of(
+        Method::GET,
+        "/v1/orders/{id}",
+        RouteId::GetOrder,
+        Access::User,
+    ),
     route_of(
         Method::GET,
         "/v1/orders/{id}/events",

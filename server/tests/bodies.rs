@@ -136,7 +136,10 @@ fn cases(server: &TestServer) -> Vec<Case> {
             method: "POST",
             path: format!("/v1/carts/{cart}/checkout"),
             token: None,
-            wrong_type: (json!({"payment": {"method": 1}, "shipping_address": "adr_0000000000000"}), "payment.method"),
+            wrong_type: (
+                json!({"payment": {"method": 1}, "shipping_address": "adr_0000000000000"}),
+                "payment.method",
+            ),
             missing: Some((json!({"shipping_address": "adr_0000000000000"}), "payment")),
         },
         Case {

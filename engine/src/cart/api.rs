@@ -12,15 +12,21 @@ use super::{
     Voucher, VoucherUsage, check_open, check_version, load, totals, write_cart,
 };
 use crate::inventory::{Hold, InventoryError};
-use crate::model::{CartId, Currency, ProductStatus, Timestamp, UserId, ValidationError, validate_sku};
-use crate::store::codec::encode;
+use crate::model::{
+    CartId, Currency, ProductStatus, Timestamp, UserId, ValidationError, validate_sku,
+};
 use crate::store::Counter;
+use crate::store::codec::encode;
 use crate::{Engine, Error, Result};
 
 /// A change to one line's hold that goes with a cart write.
 enum HoldChange {
     /// Set the hold to `quantity` before the write; restore `previous` if it fails.
-    Grow { product: u64, quantity: u64, previous: Option<Hold> },
+    Grow {
+        product: u64,
+        quantity: u64,
+        previous: Option<Hold>,
+    },
     /// Set the hold to `quantity` (0 releases) after the write.
     Shrink { product: u64, quantity: u64 },
     /// Nothing to hold.
@@ -44,7 +50,8 @@ impl Engine {
                     updated_at: tx.now,
                     order_id: None,
                 };
-                tx.carts()?.insert(record.id.raw(), encode(&record).as_slice())?;
+                tx.carts()?
+                    .insert(record.id.raw(), encode(&record).as_slice())?;
                 Ok(record)
             },
             |_| {},
@@ -97,7 +104,10 @@ impl Engine {
         check_version(&record, expected_version)?;
         check_open(&record)?;
         let Some(line) = record.line(sku) else {
-            return Err(CartError::LineNotFound { sku: sku.to_string() }.into());
+            return Err(CartError::LineNotFound {
+                sku: sku.to_string(),
+            }
+            .into());
         };
         let product = line.product_id.raw();
         let mut after = record.next(Timestamp::now());
@@ -105,7 +115,15 @@ impl Engine {
         if after.lines.is_empty() {
             after.currency = None;
         }
-        self.commit_cart(before, &after, expected_version, HoldChange::Shrink { product, quantity: 0 })
+        self.commit_cart(
+            before,
+            &after,
+            expected_version,
+            HoldChange::Shrink {
+                product,
+                quantity: 0,
+            },
+        )
     }
 
     /// Applies voucher `code` (any case) to the cart: it must exist, be valid now, and
@@ -123,15 +141,20 @@ impl Engine {
         check_version(&record, expected_version)?;
         check_open(&record)?;
         validate_code("code", code)?;
-        let voucher = self
-            .inner
-            .carts
-            .vouchers
-            .get(code)
-            .ok_or_else(|| super::VoucherError::NotFound { code: code.to_string() })?;
+        let voucher =
+            self.inner
+                .carts
+                .vouchers
+                .get(code)
+                .ok_or_else(|| super::VoucherError::NotFound {
+                    code: code.to_string(),
+                })?;
         let now = Timestamp::now();
         let currency = record.currency.unwrap_or(Currency::USD);
-        let lines = record.lines.iter().map(|line| (line.unit_price, line.quantity));
+        let lines = record
+            .lines
+            .iter()
+            .map(|line| (line.unit_price, line.quantity));
         let plain = totals(lines, currency, None, self.inner.carts.pricing)?;
         voucher.check_applies(now, plain.subtotal.amount)?;
         let mut after = record.next(now);
@@ -140,7 +163,12 @@ impl Engine {
     }
 
     /// Takes the voucher off the cart (nothing changes when there is none).
-    pub fn remove_voucher(&self, id: CartId, caller: Option<UserId>, expected_version: Option<u64>) -> Result<Cart> {
+    pub fn remove_voucher(
+        &self,
+        id: CartId,
+        caller: Option<UserId>,
+        expected_version: Option<u64>,
+    ) -> Result<Cart> {
         let _guard = self.inner.carts.lock(id)?;
         let (before, record) = load(&self.inner.store, id, caller)?;
         check_version(&record, expected_version)?;
@@ -170,13 +198,18 @@ impl Engine {
             .into_iter()
             .map(|voucher| {
                 let uses = super::voucher_uses_in(&txn, voucher.id, 0)?;
-                Ok(VoucherUsage { voucher: (*voucher).clone(), uses })
+                Ok(VoucherUsage {
+                    voucher: (*voucher).clone(),
+                    uses,
+                })
             })
             .collect()
     }
 
     fn cart_view(&self, record: &CartRecord) -> Cart {
-        self.inner.carts.view(&self.inner.inventory, record, Timestamp::now())
+        self.inner
+            .carts
+            .view(&self.inner.inventory, record, Timestamp::now())
     }
 
     /// Adds to (`add`) or sets a line's quantity, moving its hold.
@@ -195,27 +228,41 @@ impl Engine {
         check_open(&record)?;
         validate_sku(sku)?;
         if !(1..=QUANTITY_MAX).contains(&quantity) {
-            let rule = format!("`quantity` must be from 1 to {QUANTITY_MAX} (remove the line to drop it)");
+            let rule =
+                format!("`quantity` must be from 1 to {QUANTITY_MAX} (remove the line to drop it)");
             return Err(ValidationError::new("quantity", "out_of_range", rule).into());
         }
         let existing = record.line(sku).map(|line| line.quantity);
         if !add && existing.is_none() {
-            return Err(CartError::LineNotFound { sku: sku.to_string() }.into());
+            return Err(CartError::LineNotFound {
+                sku: sku.to_string(),
+            }
+            .into());
         }
         let new_quantity = match (add, existing) {
-            (true, Some(held)) => held.checked_add(quantity).filter(|&q| q <= QUANTITY_MAX).ok_or_else(|| {
-                let rule = format!("the line's quantity would exceed {QUANTITY_MAX}");
-                Error::from(ValidationError::new("quantity", "out_of_range", rule))
-            })?,
+            (true, Some(held)) => held
+                .checked_add(quantity)
+                .filter(|&q| q <= QUANTITY_MAX)
+                .ok_or_else(|| {
+                    let rule = format!("the line's quantity would exceed {QUANTITY_MAX}");
+                    Error::from(ValidationError::new("quantity", "out_of_range", rule))
+                })?,
             _ => quantity,
         };
         let after = self.with_line(&record, sku, new_quantity)?;
         let product = after.line(sku).map_or(0, |line| line.product_id.raw());
         let change = if new_quantity >= existing.unwrap_or(0) {
             let previous = self.inner.inventory.hold(id.raw(), product);
-            HoldChange::Grow { product, quantity: new_quantity, previous }
+            HoldChange::Grow {
+                product,
+                quantity: new_quantity,
+                previous,
+            }
         } else {
-            HoldChange::Shrink { product, quantity: new_quantity }
+            HoldChange::Shrink {
+                product,
+                quantity: new_quantity,
+            }
         };
         self.commit_cart(before, &after, expected_version, change)
     }
@@ -223,11 +270,23 @@ impl Engine {
     /// `record` with `sku`'s line at `quantity`, at the product's current price and
     /// name; checks the product, the currency, the line count and the totals.
     fn with_line(&self, record: &CartRecord, sku: &str, quantity: u64) -> Result<CartRecord> {
-        let not_found = || Error::Cart(CartError::SkuNotFound { sku: sku.to_string() });
-        let product = self.product_by_sku(sku)?.filter(|p| p.status == ProductStatus::Active).ok_or_else(not_found)?;
+        let not_found = || {
+            Error::Cart(CartError::SkuNotFound {
+                sku: sku.to_string(),
+            })
+        };
+        let product = self
+            .product_by_sku(sku)?
+            .filter(|p| p.status == ProductStatus::Active)
+            .ok_or_else(not_found)?;
         let currency = product.price.currency;
         if let Some(cart_currency) = record.currency.filter(|&c| c != currency) {
-            return Err(CartError::CurrencyMismatch { sku: sku.to_string(), currency, cart_currency }.into());
+            return Err(CartError::CurrencyMismatch {
+                sku: sku.to_string(),
+                currency,
+                cart_currency,
+            }
+            .into());
         }
         let mut after = record.next(Timestamp::now());
         after.currency = Some(currency);
@@ -242,25 +301,47 @@ impl Engine {
         match after.lines.iter_mut().find(|line| line.sku == sku) {
             Some(slot) => *slot = line,
             None if lines_before >= CART_LINES_MAX => {
-                return Err(CartError::TooManyLines { max: CART_LINES_MAX }.into());
+                return Err(CartError::TooManyLines {
+                    max: CART_LINES_MAX,
+                }
+                .into());
             }
             None => after.lines.push(line),
         }
-        let lines = after.lines.iter().map(|line| (line.unit_price, line.quantity));
+        let lines = after
+            .lines
+            .iter()
+            .map(|line| (line.unit_price, line.quantity));
         totals(lines, currency, None, self.inner.carts.pricing)?;
         Ok(after)
     }
 
     /// Writes `after` with its hold change around it (see the module docs for the order).
-    fn commit_cart(&self, before: Vec<u8>, after: &CartRecord, expected_version: Option<u64>, change: HoldChange) -> Result<Cart> {
+    fn commit_cart(
+        &self,
+        before: Vec<u8>,
+        after: &CartRecord,
+        expected_version: Option<u64>,
+        change: HoldChange,
+    ) -> Result<Cart> {
         let inventory = &self.inner.inventory;
         let holder = after.id.raw();
-        let expires_ms = Timestamp::now().plus_millis(self.inner.carts.hold_ttl_ms).as_millis();
-        if let HoldChange::Grow { product, quantity, .. } = change {
-            inventory.reserve(holder, &[(product, quantity)], expires_ms).map_err(|error| self.name_sku(error))?;
+        let expires_ms = Timestamp::now()
+            .plus_millis(self.inner.carts.hold_ttl_ms)
+            .as_millis();
+        if let HoldChange::Grow {
+            product, quantity, ..
+        } = change
+        {
+            inventory
+                .reserve(holder, &[(product, quantity)], expires_ms)
+                .map_err(|error| self.name_sku(error))?;
         }
         if let Err(error) = write_cart(&self.inner.store, before, after, expected_version) {
-            if let HoldChange::Grow { product, previous, .. } = change {
+            if let HoldChange::Grow {
+                product, previous, ..
+            } = change
+            {
                 restore_hold(inventory, holder, product, previous);
             }
             return Err(error);
@@ -278,13 +359,24 @@ impl Engine {
     /// Fills in the SKU of an inventory error from the catalog.
     pub(crate) fn name_sku(&self, error: InventoryError) -> Error {
         match error {
-            InventoryError::Insufficient { product, requested, available, .. } => {
+            InventoryError::Insufficient {
+                product,
+                requested,
+                available,
+                ..
+            } => {
                 let sku = self
                     .product(product)
                     .ok()
                     .flatten()
                     .map_or_else(|| product.to_string(), |p| p.sku.clone());
-                InventoryError::Insufficient { product, sku, requested, available }.into()
+                InventoryError::Insufficient {
+                    product,
+                    sku,
+                    requested,
+                    available,
+                }
+                .into()
             }
             other => other.into(),
         }
@@ -292,7 +384,12 @@ impl Engine {
 }
 
 /// Puts a hold back as it was before a failed write.
-fn restore_hold(inventory: &crate::inventory::Inventory, holder: u64, product: u64, previous: Option<Hold>) {
+fn restore_hold(
+    inventory: &crate::inventory::Inventory,
+    holder: u64,
+    product: u64,
+    previous: Option<Hold>,
+) {
     let restored = match previous {
         Some(hold) => inventory.reserve(holder, &[(product, hold.quantity)], hold.expires_ms),
         None => {
@@ -304,4 +401,3 @@ fn restore_hold(inventory: &crate::inventory::Inventory, holder: u64, product: u
         tracing::warn!(%error, cart = holder, product, "hold could not be restored after a failed write");
     }
 }
-

@@ -27,14 +27,16 @@ use std::time::Duration;
 use redb::ReadableTable;
 
 pub(crate) use locks::{KeyGuard, KeyedLocks};
-pub use pricing::{BASIS_POINTS_MAX, PricingConfig};
 pub(crate) use pricing::totals;
+pub use pricing::{BASIS_POINTS_MAX, PricingConfig};
 pub use record::{Cart, CartItem, CartStatus};
 pub(crate) use record::{CartLine, CartRecord, read_cart};
-pub(crate) use voucher::{VoucherCache, check_use as check_voucher_use, uses_in as voucher_uses_in};
 pub use voucher::{
     NewVoucher, VOUCHER_AMOUNT_MAX, VOUCHER_CODE_CHARS_MAX, VOUCHERS_MAX, Voucher, VoucherError,
     VoucherKind, VoucherUsage,
+};
+pub(crate) use voucher::{
+    VoucherCache, check_use as check_voucher_use, uses_in as voucher_uses_in,
 };
 
 use crate::inventory::Inventory;
@@ -182,11 +184,21 @@ impl Carts {
     /// The totals of `record` now: the voucher's discount counts only while it applies.
     pub(crate) fn totals_of(&self, record: &CartRecord, now: Timestamp) -> Totals {
         let currency = record.currency.unwrap_or(Currency::USD);
-        let lines = || record.lines.iter().map(|line| (line.unit_price, line.quantity));
+        let lines = || {
+            record
+                .lines
+                .iter()
+                .map(|line| (line.unit_price, line.quantity))
+        };
         let plain = totals(lines(), currency, None, self.pricing);
-        let voucher = record.voucher.as_deref().and_then(|code| self.vouchers.get(code));
+        let voucher = record
+            .voucher
+            .as_deref()
+            .and_then(|code| self.vouchers.get(code));
         let with_voucher = match (&plain, voucher) {
-            (Ok(plain), Some(voucher)) if voucher.check_applies(now, plain.subtotal.amount).is_ok() => {
+            (Ok(plain), Some(voucher))
+                if voucher.check_applies(now, plain.subtotal.amount).is_ok() =>
+            {
                 totals(lines(), currency, Some(&voucher), self.pricing)
             }
             _ => plain,
@@ -203,14 +215,19 @@ impl Carts {
             .map(|line| {
                 let hold = inventory
                     .hold(record.id.raw(), line.product_id.raw())
-                    .filter(|hold| hold.quantity >= line.quantity && hold.expires_ms > now.as_millis());
+                    .filter(|hold| {
+                        hold.quantity >= line.quantity && hold.expires_ms > now.as_millis()
+                    });
                 CartItem {
                     sku: line.sku.clone(),
                     product_id: line.product_id,
                     name: line.name.clone(),
                     quantity: line.quantity,
                     unit_price: line.unit_price,
-                    line_total: Money::new(line.unit_price.amount.saturating_mul(line.quantity), line.unit_price.currency),
+                    line_total: Money::new(
+                        line.unit_price.amount.saturating_mul(line.quantity),
+                        line.unit_price.currency,
+                    ),
                     held: hold.is_some(),
                     reserved_until: hold.map(|hold| Timestamp::from_millis(hold.expires_ms)),
                 }
@@ -232,10 +249,16 @@ impl Carts {
 }
 
 /// Reads cart `id` as `caller` may see it: another user's cart is "not found".
-pub(crate) fn load(store: &Store, id: CartId, caller: Option<UserId>) -> Result<(Vec<u8>, CartRecord)> {
+pub(crate) fn load(
+    store: &Store,
+    id: CartId,
+    caller: Option<UserId>,
+) -> Result<(Vec<u8>, CartRecord)> {
     let txn = store.read()?;
     match read_cart(&txn, id)? {
-        Some((bytes, record)) if record.user_id.is_none() || record.user_id == caller => Ok((bytes, record)),
+        Some((bytes, record)) if record.user_id.is_none() || record.user_id == caller => {
+            Ok((bytes, record))
+        }
         _ => Err(CartError::NotFound { id: id.to_string() }.into()),
     }
 }
@@ -256,14 +279,22 @@ pub(crate) fn check_version(record: &CartRecord, expected: Option<u64>) -> Resul
 pub(crate) fn check_open(record: &CartRecord) -> Result<()> {
     match record.status {
         CartStatus::Open => Ok(()),
-        CartStatus::CheckedOut => Err(CartError::Closed { id: record.id.to_string() }.into()),
+        CartStatus::CheckedOut => Err(CartError::Closed {
+            id: record.id.to_string(),
+        }
+        .into()),
     }
 }
 
 /// Writes `after` in place of the cart whose stored bytes were `before`. Inside the
 /// job, the stored cart must still be exactly `before` (the version is checked against
 /// the stored one); the new bytes are encoded here, on the caller's thread.
-pub(crate) fn write_cart(store: &Store, before: Vec<u8>, after: &CartRecord, expected_version: Option<u64>) -> Result<()> {
+pub(crate) fn write_cart(
+    store: &Store,
+    before: Vec<u8>,
+    after: &CartRecord,
+    expected_version: Option<u64>,
+) -> Result<()> {
     let id = after.id.raw();
     let bytes = encode(after);
     store.write(
@@ -278,7 +309,9 @@ pub(crate) fn write_cart(store: &Store, before: Vec<u8>, after: &CartRecord, exp
                 check_open(&stored)?;
                 Err(Error::Cart(CartError::Changed))
             });
-            unchanged.unwrap_or(Err(Error::Cart(CartError::NotFound { id: CartId::from_raw(id).to_string() })))?;
+            unchanged.unwrap_or(Err(Error::Cart(CartError::NotFound {
+                id: CartId::from_raw(id).to_string(),
+            })))?;
             carts.insert(id, bytes.as_slice())?;
             Ok(())
         },

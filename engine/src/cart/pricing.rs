@@ -58,7 +58,10 @@ pub(crate) fn totals(
         .checked_add(shipping)
         .and_then(|sum| sum.checked_add(tax))
         .ok_or_else(overflow)?;
-    debug_assert!(discount.amount <= subtotal.amount, "a discount never exceeds the subtotal");
+    debug_assert!(
+        discount.amount <= subtotal.amount,
+        "a discount never exceeds the subtotal"
+    );
     Ok(Totals {
         subtotal,
         discount,
@@ -99,12 +102,20 @@ mod tests {
         let lines = [(usd(333), 1)];
         let ten = voucher(VoucherKind::Percent, 10);
         let t = totals(lines, Currency::USD, Some(&ten), config).expect("totals");
-        assert_eq!((t.subtotal, t.discount, t.total), (usd(333), usd(33), usd(300)));
+        assert_eq!(
+            (t.subtotal, t.discount, t.total),
+            (usd(333), usd(33), usd(300))
+        );
         let big = voucher(VoucherKind::Fixed, 10_000);
         let t = totals(lines, Currency::USD, Some(&big), config).expect("totals");
         assert_eq!((t.discount, t.total), (usd(333), usd(0)));
         let all = voucher(VoucherKind::Percent, 100);
-        assert_eq!(totals(lines, Currency::USD, Some(&all), config).expect("t").total, usd(0));
+        assert_eq!(
+            totals(lines, Currency::USD, Some(&all), config)
+                .expect("t")
+                .total,
+            usd(0)
+        );
     }
 
     #[test]
@@ -116,14 +127,21 @@ mod tests {
         let five = voucher(VoucherKind::Fixed, 100);
         let t = totals([(usd(1_000), 2)], Currency::USD, Some(&five), config).expect("totals");
         // (2000 - 100) × 19.5% = 370.5 → 370.
-        assert_eq!((t.tax, t.shipping, t.total), (usd(370), usd(500), usd(1_900 + 500 + 370)));
+        assert_eq!(
+            (t.tax, t.shipping, t.total),
+            (usd(370), usd(500), usd(1_900 + 500 + 370))
+        );
     }
 
     #[test]
     fn overflow_is_a_validation_error() {
         let config = PricingConfig::default();
-        let error = totals([(usd(u64::MAX), 2)], Currency::USD, None, config).expect_err("overflow");
-        assert_eq!((error.field.as_str(), error.code), ("items", "amount_overflow"));
+        let error =
+            totals([(usd(u64::MAX), 2)], Currency::USD, None, config).expect_err("overflow");
+        assert_eq!(
+            (error.field.as_str(), error.code),
+            ("items", "amount_overflow")
+        );
         let lines = [(usd(u64::MAX), 1), (usd(1), 1)];
         assert!(totals(lines, Currency::USD, None, config).is_err());
         let shipping = PricingConfig {

@@ -180,11 +180,16 @@ impl Voucher {
     /// checked inside the checkout commit).
     pub(crate) fn check_applies(&self, now: Timestamp, subtotal: u64) -> Result<(), VoucherError> {
         let code = || self.code.clone();
-        if self.starts_at.is_some_and(|start| now < start) || self.ends_at.is_some_and(|end| now >= end) {
+        if self.starts_at.is_some_and(|start| now < start)
+            || self.ends_at.is_some_and(|end| now >= end)
+        {
             return Err(VoucherError::NotActive { code: code() });
         }
         if let Some(min_subtotal) = self.min_subtotal.filter(|&min| subtotal < min) {
-            return Err(VoucherError::MinSubtotal { code: code(), min_subtotal });
+            return Err(VoucherError::MinSubtotal {
+                code: code(),
+                min_subtotal,
+            });
         }
         Ok(())
     }
@@ -213,16 +218,40 @@ impl NewVoucher {
             if ok {
                 Ok(())
             } else {
-                Err(ValidationError::new(field, "out_of_range", format!("`{field}` {rule}")))
+                Err(ValidationError::new(
+                    field,
+                    "out_of_range",
+                    format!("`{field}` {rule}"),
+                ))
             }
         };
         match self.kind {
-            VoucherKind::Percent => range("value", (1..=100).contains(&self.value), "must be a whole percent from 1 to 100")?,
-            VoucherKind::Fixed => range("value", (1..=VOUCHER_AMOUNT_MAX).contains(&self.value), "must be a positive amount in minor units")?,
+            VoucherKind::Percent => range(
+                "value",
+                (1..=100).contains(&self.value),
+                "must be a whole percent from 1 to 100",
+            )?,
+            VoucherKind::Fixed => range(
+                "value",
+                (1..=VOUCHER_AMOUNT_MAX).contains(&self.value),
+                "must be a positive amount in minor units",
+            )?,
         }
-        range("min_subtotal", self.min_subtotal.is_none_or(|m| m <= VOUCHER_AMOUNT_MAX), "is too large")?;
-        range("max_uses", self.max_uses.is_none_or(|m| m >= 1), "must be at least 1")?;
-        range("max_uses_per_user", self.max_uses_per_user.is_none_or(|m| m >= 1), "must be at least 1")?;
+        range(
+            "min_subtotal",
+            self.min_subtotal.is_none_or(|m| m <= VOUCHER_AMOUNT_MAX),
+            "is too large",
+        )?;
+        range(
+            "max_uses",
+            self.max_uses.is_none_or(|m| m >= 1),
+            "must be at least 1",
+        )?;
+        range(
+            "max_uses_per_user",
+            self.max_uses_per_user.is_none_or(|m| m >= 1),
+            "must be at least 1",
+        )?;
         if let (Some(start), Some(end)) = (self.starts_at, self.ends_at) {
             range("ends_at", end > start, "must be after `starts_at`")?;
         }
@@ -247,7 +276,9 @@ impl VoucherCache {
             let voucher: Voucher = decode_from("vouchers", value.value())?;
             by_code.insert(code_key(&voucher.code), Arc::new(voucher));
         }
-        Ok(VoucherCache { by_code: RwLock::new(by_code) })
+        Ok(VoucherCache {
+            by_code: RwLock::new(by_code),
+        })
     }
 
     /// The voucher with `code` (any case).
@@ -267,7 +298,9 @@ impl VoucherCache {
     }
 
     fn insert(&self, voucher: Voucher) {
-        self.by_code.write().insert(code_key(&voucher.code), Arc::new(voucher));
+        self.by_code
+            .write()
+            .insert(code_key(&voucher.code), Arc::new(voucher));
     }
 }
 
@@ -286,7 +319,10 @@ pub(crate) fn create(store: &Store, cache: &Arc<VoucherCache>, new: NewVoucher) 
 
 fn insert_voucher(tx: &mut Tx<'_>, new: NewVoucher) -> Result<Voucher> {
     let key = code_key(&new.code);
-    let mut codes = tx.txn().open_table(tables::VOUCHER_CODES).map_err(StoreError::from)?;
+    let mut codes = tx
+        .txn()
+        .open_table(tables::VOUCHER_CODES)
+        .map_err(StoreError::from)?;
     if codes.get(key.as_str())?.is_some() {
         return Err(VoucherError::DuplicateCode { code: new.code }.into());
     }
@@ -304,15 +340,24 @@ fn insert_voucher(tx: &mut Tx<'_>, new: NewVoucher) -> Result<Voucher> {
     };
     codes.insert(key.as_str(), voucher.id.raw())?;
     drop(codes);
-    let mut vouchers = tx.txn().open_table(tables::VOUCHERS).map_err(StoreError::from)?;
+    let mut vouchers = tx
+        .txn()
+        .open_table(tables::VOUCHERS)
+        .map_err(StoreError::from)?;
     vouchers.insert(voucher.id.raw(), encode(&voucher).as_slice())?;
     Ok(voucher)
 }
 
 /// The committed uses of `voucher` in total (`user` 0) or by one account.
-pub(crate) fn uses_in(txn: &redb::ReadTransaction, voucher: VoucherId, user: u64) -> Result<u64, StoreError> {
+pub(crate) fn uses_in(
+    txn: &redb::ReadTransaction,
+    voucher: VoucherId,
+    user: u64,
+) -> Result<u64, StoreError> {
     let table = txn.open_table(tables::VOUCHER_USES)?;
-    Ok(table.get((voucher.raw(), user))?.map_or(0, |uses| uses.value()))
+    Ok(table
+        .get((voucher.raw(), user))?
+        .map_or(0, |uses| uses.value()))
 }
 
 /// One more use of a voucher, checked and ready to write.
@@ -325,7 +370,11 @@ pub(crate) struct VoucherUse {
 
 /// Inside a checkout commit: checks the limits against the stored counts (the jobs
 /// before it in the batch included). Reads only; [`VoucherUse::write`] counts the use.
-pub(crate) fn check_use(tx: &mut Tx<'_>, voucher: &Voucher, user: Option<u64>) -> Result<VoucherUse, Error> {
+pub(crate) fn check_use(
+    tx: &mut Tx<'_>,
+    voucher: &Voucher,
+    user: Option<u64>,
+) -> Result<VoucherUse, Error> {
     let code = || voucher.code.clone();
     let id = voucher.id.raw();
     let total = tx.voucher_uses()?.get((id, 0))?.map_or(0, |v| v.value());
@@ -343,7 +392,11 @@ pub(crate) fn check_use(tx: &mut Tx<'_>, voucher: &Voucher, user: Option<u64>) -
             Some((user, used))
         }
     };
-    Ok(VoucherUse { voucher: id, total, per_user })
+    Ok(VoucherUse {
+        voucher: id,
+        total,
+        per_user,
+    })
 }
 
 impl VoucherUse {
@@ -382,10 +435,34 @@ mod tests {
         assert_eq!(field(new(VoucherKind::Percent, 0)), "value");
         assert_eq!(field(new(VoucherKind::Percent, 101)), "value");
         assert_eq!(field(new(VoucherKind::Fixed, 0)), "value");
-        assert_eq!(field(NewVoucher { code: "".into(), ..new(VoucherKind::Fixed, 1) }), "code");
-        assert_eq!(field(NewVoucher { code: "A B".into(), ..new(VoucherKind::Fixed, 1) }), "code");
-        assert_eq!(field(NewVoucher { code: "x".repeat(65), ..new(VoucherKind::Fixed, 1) }), "code");
-        assert_eq!(field(NewVoucher { max_uses: Some(0), ..new(VoucherKind::Fixed, 1) }), "max_uses");
+        assert_eq!(
+            field(NewVoucher {
+                code: "".into(),
+                ..new(VoucherKind::Fixed, 1)
+            }),
+            "code"
+        );
+        assert_eq!(
+            field(NewVoucher {
+                code: "A B".into(),
+                ..new(VoucherKind::Fixed, 1)
+            }),
+            "code"
+        );
+        assert_eq!(
+            field(NewVoucher {
+                code: "x".repeat(65),
+                ..new(VoucherKind::Fixed, 1)
+            }),
+            "code"
+        );
+        assert_eq!(
+            field(NewVoucher {
+                max_uses: Some(0),
+                ..new(VoucherKind::Fixed, 1)
+            }),
+            "max_uses"
+        );
         let backwards = NewVoucher {
             starts_at: Some(Timestamp::from_millis(10)),
             ends_at: Some(Timestamp::from_millis(10)),
@@ -409,9 +486,18 @@ mod tests {
             created_at: Timestamp::EPOCH,
         };
         let at = Timestamp::from_millis;
-        assert!(matches!(voucher.check_applies(at(9), 100), Err(VoucherError::NotActive { .. })));
-        assert!(matches!(voucher.check_applies(at(20), 100), Err(VoucherError::NotActive { .. })));
-        assert!(matches!(voucher.check_applies(at(10), 99), Err(VoucherError::MinSubtotal { .. })));
+        assert!(matches!(
+            voucher.check_applies(at(9), 100),
+            Err(VoucherError::NotActive { .. })
+        ));
+        assert!(matches!(
+            voucher.check_applies(at(20), 100),
+            Err(VoucherError::NotActive { .. })
+        ));
+        assert!(matches!(
+            voucher.check_applies(at(10), 99),
+            Err(VoucherError::MinSubtotal { .. })
+        ));
         assert!(voucher.check_applies(at(19), 100).is_ok());
     }
 }

@@ -52,7 +52,6 @@ impl CategoryTree {
         self.nodes.contains_key(&id)
     }
 
-
     /// `id` and every category below it.
     pub(crate) fn descendants(&self, id: CategoryId) -> Vec<CategoryId> {
         let mut found = Vec::new();

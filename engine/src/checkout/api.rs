@@ -3,7 +3,9 @@
 
 use sha2::{Digest, Sha256};
 
-use super::idempotency::{self, IdempotencyGuard, IdempotencyKey, IdempotencyStart, StoredResponse};
+use super::idempotency::{
+    self, IdempotencyGuard, IdempotencyKey, IdempotencyStart, StoredResponse,
+};
 use super::reconcile::attempt_reference;
 use super::saga::{PinnedHolds, Validated};
 use super::{CheckoutError, CheckoutOutcome, CheckoutRequest, IDEMPOTENCY_RETENTION_MS_MIN};
@@ -76,11 +78,22 @@ impl Engine {
         let guard = match idempotency {
             None => None,
             Some(key) => {
-                let scoped = IdempotencyKey { request_hash: scoped_hash(cart, &key.request_hash), key: key.key };
-                match idempotency::begin(&self.inner.store, &self.inner.checkout.keys, "checkout", &scoped)? {
+                let scoped = IdempotencyKey {
+                    request_hash: scoped_hash(cart, &key.request_hash),
+                    key: key.key,
+                };
+                match idempotency::begin(
+                    &self.inner.store,
+                    &self.inner.checkout.keys,
+                    "checkout",
+                    &scoped,
+                )? {
                     IdempotencyStart::Replay(StoredResponse::Order(order)) => {
                         let order = self.order(order, Actor::System)?;
-                        return Ok(CheckoutOutcome { order, replayed: true });
+                        return Ok(CheckoutOutcome {
+                            order,
+                            replayed: true,
+                        });
                     }
                     IdempotencyStart::Replay(StoredResponse::Http { .. }) => {
                         return Err(CheckoutError::IdempotencyConflict.into());
@@ -92,8 +105,12 @@ impl Engine {
         let _cart = self.inner.carts.lock(cart)?;
         let validated = self.validate_checkout(cart, caller, &request)?; // step 1
         let pinned = self.pin_holds(&validated.cart)?; // step 2 (W1 from here)
-        let order = self.price_pay_commit(validated, request.expected_version, &pinned, guard.as_ref())?;
-        Ok(CheckoutOutcome { order, replayed: false })
+        let order =
+            self.price_pay_commit(validated, request.expected_version, &pinned, guard.as_ref())?;
+        Ok(CheckoutOutcome {
+            order,
+            replayed: false,
+        })
     }
 
     /// Steps 3–5, and step 6 for whatever they did.
@@ -116,7 +133,10 @@ impl Engine {
         // reconciliation leaves its payment alone.
         let reference = attempt_reference(validated.cart.id);
         self.inner.checkout.attempts.enter(&reference);
-        let _attempt = Attempt { engine: self, reference: reference.clone() };
+        let _attempt = Attempt {
+            engine: self,
+            reference: reference.clone(),
+        };
         let payment = match self.pay(&validated, totals.total, &reference) {
             Ok(payment) => payment,
             Err(error) => {
@@ -133,7 +153,8 @@ impl Engine {
             return Err(CheckoutError::Interrupted.into());
         }
         // Step 5.
-        let (prepared, body) = self.prepare_commit(validated, expected_version, totals, payment.clone(), key);
+        let (prepared, body) =
+            self.prepare_commit(validated, expected_version, totals, payment.clone(), key);
         match self.commit_checkout(prepared) {
             // W3 from here: the order is durable; the key (if any) replays it.
             Ok(id) => Ok(OrderRecord { id, body }.view()),
@@ -187,7 +208,11 @@ impl Engine {
     /// Counters for metrics: lapsed holds, units held, the payment circuit.
     pub fn commerce_stats(&self) -> CommerceStats {
         CommerceStats {
-            holds_lapsed_total: self.inner.hold_sweeper.lapsed_total.load(std::sync::atomic::Ordering::Relaxed),
+            holds_lapsed_total: self
+                .inner
+                .hold_sweeper
+                .lapsed_total
+                .load(std::sync::atomic::Ordering::Relaxed),
             reserved_units: self.inner.inventory.reserved_total(),
             payment_circuit: self.inner.payments.breaker_state(),
         }

@@ -62,7 +62,13 @@ impl Engine {
         key: Option<&IdempotencyGuard>,
     ) -> (Prepared, OrderBody) {
         let now = Timestamp::now();
-        let Validated { cart_bytes, cart, address, voucher, .. } = validated;
+        let Validated {
+            cart_bytes,
+            cart,
+            address,
+            voucher,
+            ..
+        } = validated;
         let actor = cart.user_id.map_or(Actor::System, Actor::Customer);
         let status = match payment.status {
             PaymentStatus::Captured => OrderStatus::Paid,
@@ -79,7 +85,14 @@ impl Engine {
             payment_status: payment.status,
             totals,
             voucher: cart.voucher.clone(),
-            lines: lines.iter().map(|l| PlacedLine { product_id: l.product_id, quantity: l.quantity, unit_price: l.unit_price }).collect(),
+            lines: lines
+                .iter()
+                .map(|l| PlacedLine {
+                    product_id: l.product_id,
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                })
+                .collect(),
         };
         let body = OrderBody {
             status,
@@ -142,18 +155,34 @@ impl Engine {
 }
 
 /// The encoded log entries of a new order: `created`, then `paid` when captured.
-fn log_entries(actor: Actor, now: Timestamp, totals: &Totals, payment: PaymentStatus) -> Vec<Vec<u8>> {
+fn log_entries(
+    actor: Actor,
+    now: Timestamp,
+    totals: &Totals,
+    payment: PaymentStatus,
+) -> Vec<Vec<u8>> {
     let entry = |kind, from_status, to_status| LogRecord {
         kind,
         from_status,
         to_status,
         actor,
         at: now,
-        data: OrderEventData { amount: Some(totals.total), payment_status: Some(payment) },
+        data: OrderEventData {
+            amount: Some(totals.total),
+            payment_status: Some(payment),
+        },
     };
-    let mut logs = vec![encode(&entry(OrderEventKind::Created, None, OrderStatus::Pending))];
+    let mut logs = vec![encode(&entry(
+        OrderEventKind::Created,
+        None,
+        OrderStatus::Pending,
+    ))];
     if payment == PaymentStatus::Captured {
-        logs.push(encode(&entry(OrderEventKind::Paid, Some(OrderStatus::Pending), OrderStatus::Paid)));
+        logs.push(encode(&entry(
+            OrderEventKind::Paid,
+            Some(OrderStatus::Pending),
+            OrderStatus::Paid,
+        )));
     }
     logs
 }
@@ -169,14 +198,30 @@ fn order_lines(lines: &[CartLine], totals: &Totals) -> Vec<OrderLine> {
             quantity: line.quantity,
             unit_price: line.unit_price,
             // Priced in step 3 with checked arithmetic, so no line overflows.
-            line_total: line.unit_price.checked_mul(line.quantity).unwrap_or(totals.subtotal),
+            line_total: line
+                .unit_price
+                .checked_mul(line.quantity)
+                .unwrap_or(totals.subtotal),
         })
         .collect()
 }
 
 /// The job: reads and checks, then writes. Returns the new order's id.
 fn apply(tx: &mut Tx<'_>, prepared: Prepared) -> Result<u64> {
-    let Prepared { cart, cart_before, expected_version, cart_after, order_body, logs, sale, voucher, user, idempotency, mut placed, status: _ } = prepared;
+    let Prepared {
+        cart,
+        cart_before,
+        expected_version,
+        cart_after,
+        order_body,
+        logs,
+        sale,
+        voucher,
+        user,
+        idempotency,
+        mut placed,
+        status: _,
+    } = prepared;
     check_cart(tx, cart, &cart_before, expected_version)?;
     if let Some((key, _)) = &idempotency {
         if tx.idempotency()?.get(key.as_str())?.is_some() {
@@ -192,7 +237,10 @@ fn apply(tx: &mut Tx<'_>, prepared: Prepared) -> Result<u64> {
     let stock = durable::plan_sale(tx, &sale)?;
     // Everything is decided: write.
     let id = tx.next_id(Counter::Order);
-    tx.orders()?.insert(id, encode_with_id(OrderId::from_raw(id), &order_body).as_slice())?;
+    tx.orders()?.insert(
+        id,
+        encode_with_id(OrderId::from_raw(id), &order_body).as_slice(),
+    )?;
     for (n, log) in logs.iter().enumerate() {
         tx.order_log()?.insert((id, n as u64 + 1), log.as_slice())?;
     }
@@ -200,9 +248,11 @@ fn apply(tx: &mut Tx<'_>, prepared: Prepared) -> Result<u64> {
     if let Some(voucher_use) = voucher_use {
         voucher_use.write(tx)?;
     }
-    tx.carts()?.insert(cart, splice_trailing_id(&cart_after, id).as_slice())?;
+    tx.carts()?
+        .insert(cart, splice_trailing_id(&cart_after, id).as_slice())?;
     if let Some((key, record)) = &idempotency {
-        tx.idempotency()?.insert(key.as_str(), splice_trailing_id(record, id).as_slice())?;
+        tx.idempotency()?
+            .insert(key.as_str(), splice_trailing_id(record, id).as_slice())?;
     }
     if let Some(user) = user {
         tx.user_orders()?.insert((user, id), ())?;
@@ -213,7 +263,12 @@ fn apply(tx: &mut Tx<'_>, prepared: Prepared) -> Result<u64> {
 }
 
 /// The cart must still be exactly as step 1 read it; if not, say why.
-fn check_cart(tx: &mut Tx<'_>, cart: u64, before: &[u8], expected_version: Option<u64>) -> Result<()> {
+fn check_cart(
+    tx: &mut Tx<'_>,
+    cart: u64,
+    before: &[u8],
+    expected_version: Option<u64>,
+) -> Result<()> {
     let carts = tx.carts()?;
     let stored = carts.get(cart)?;
     match stored {
@@ -224,7 +279,9 @@ fn check_cart(tx: &mut Tx<'_>, cart: u64, before: &[u8], expected_version: Optio
             cart::check_version(&record, expected_version)?;
             Err(Error::Cart(CartError::Changed))
         }
-        None => Err(Error::Cart(CartError::NotFound { id: crate::model::CartId::from_raw(cart).to_string() })),
+        None => Err(Error::Cart(CartError::NotFound {
+            id: crate::model::CartId::from_raw(cart).to_string(),
+        })),
     }
 }
 
@@ -260,10 +317,21 @@ mod tests {
             response: StoredResponse::Order(OrderId::from_raw(0)),
         };
         for id in [1, 127, 128, 1 << 40, u64::MAX] {
-            let spliced: CartRecord = decode(&splice_trailing_id(&encode(&cart), id)).expect("cart");
-            assert_eq!(spliced, CartRecord { order_id: Some(OrderId::from_raw(id)), ..cart.clone() });
-            let spliced: IdempotencyRecord = decode(&splice_trailing_id(&encode(&record), id)).expect("key");
-            assert_eq!(spliced.response, StoredResponse::Order(OrderId::from_raw(id)));
+            let spliced: CartRecord =
+                decode(&splice_trailing_id(&encode(&cart), id)).expect("cart");
+            assert_eq!(
+                spliced,
+                CartRecord {
+                    order_id: Some(OrderId::from_raw(id)),
+                    ..cart.clone()
+                }
+            );
+            let spliced: IdempotencyRecord =
+                decode(&splice_trailing_id(&encode(&record), id)).expect("key");
+            assert_eq!(
+                spliced.response,
+                StoredResponse::Order(OrderId::from_raw(id))
+            );
             assert_eq!(spliced.request_hash, [7; 32]);
         }
     }

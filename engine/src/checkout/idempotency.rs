@@ -21,10 +21,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::CheckoutError;
+use crate::Result;
 use crate::model::{OrderId, Timestamp, ValidationError};
 use crate::store::codec::encode;
 use crate::store::{Store, StoreError, decode_from, tables};
-use crate::Result;
 
 /// Longest idempotency key, in characters.
 pub const IDEMPOTENCY_KEY_CHARS_MAX: usize = 255;
@@ -84,13 +84,18 @@ pub(crate) struct InFlight {
 
 impl Default for InFlight {
     fn default() -> Self {
-        InFlight { stripes: (0..STRIPES).map(|_| Mutex::new(HashSet::new())).collect() }
+        InFlight {
+            stripes: (0..STRIPES).map(|_| Mutex::new(HashSet::new())).collect(),
+        }
     }
 }
 
 impl InFlight {
     fn stripe(&self, key: &str) -> &Mutex<HashSet<String>> {
-        let hash = key.bytes().fold(0u64, |h, b| h.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let hash = key
+            .bytes()
+            .fold(0u64, |h, b| h.rotate_left(5) ^ u64::from(b))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
         &self.stripes[(hash >> 60) as usize % STRIPES]
     }
 
@@ -118,7 +123,9 @@ pub struct IdempotencyGuard {
 
 impl std::fmt::Debug for IdempotencyGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IdempotencyGuard").field("key", &self.store_key).finish_non_exhaustive()
+        f.debug_struct("IdempotencyGuard")
+            .field("key", &self.store_key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -197,8 +204,13 @@ pub(crate) fn begin(
         store: Arc::clone(store),
     };
     let txn = store.read()?;
-    let table = txn.open_table(tables::IDEMPOTENCY).map_err(StoreError::from)?;
-    let Some(value) = table.get(guard.store_key.as_str()).map_err(StoreError::from)? else {
+    let table = txn
+        .open_table(tables::IDEMPOTENCY)
+        .map_err(StoreError::from)?;
+    let Some(value) = table
+        .get(guard.store_key.as_str())
+        .map_err(StoreError::from)?
+    else {
         return Ok(IdempotencyStart::Proceed(guard));
     };
     let record: IdempotencyRecord = decode_from("idempotency", value.value())?;
@@ -211,7 +223,11 @@ pub(crate) fn begin(
 /// Drops records created before `cutoff`, looking at most [`IDEMPOTENCY_SWEEP_MAX`]
 /// records after `cursor`; returns how many it dropped and where to go on (`None`
 /// when it reached the end).
-pub(crate) fn sweep(store: &Store, cutoff: Timestamp, cursor: Option<String>) -> Result<(usize, Option<String>)> {
+pub(crate) fn sweep(
+    store: &Store,
+    cutoff: Timestamp,
+    cursor: Option<String>,
+) -> Result<(usize, Option<String>)> {
     store.write(
         move |tx| {
             let table = tx.idempotency()?;
@@ -220,7 +236,10 @@ pub(crate) fn sweep(store: &Store, cutoff: Timestamp, cursor: Option<String>) ->
             let mut examined = 0;
             {
                 let range = match &cursor {
-                    Some(after) => table.range::<&str>((std::ops::Bound::Excluded(after.as_str()), std::ops::Bound::Unbounded))?,
+                    Some(after) => table.range::<&str>((
+                        std::ops::Bound::Excluded(after.as_str()),
+                        std::ops::Bound::Unbounded,
+                    ))?,
                     None => table.range::<&str>(..)?,
                 };
                 for entry in range.take(IDEMPOTENCY_SWEEP_MAX) {

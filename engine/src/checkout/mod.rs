@@ -41,17 +41,17 @@ mod saga;
 
 use std::sync::Arc;
 
+pub use api::CommerceStats;
 pub use idempotency::{
     IDEMPOTENCY_KEY_CHARS_MAX, IDEMPOTENCY_RETENTION_MS_MIN, IDEMPOTENCY_SWEEP_MAX,
     IDEMPOTENT_BODY_BYTES_MAX, IdempotencyGuard, IdempotencyKey, IdempotencyStart, StoredResponse,
     request_hash,
 };
-pub use api::CommerceStats;
 pub use reconcile::{RECONCILE_PAYMENTS_MAX, RECONCILE_WINDOW_MS, ReconcileReport};
 
-use idempotency::InFlight;
 use crate::model::{AddressId, Order, PaymentMethod};
 use crate::users::NewAddress;
+use idempotency::InFlight;
 
 /// Where the order goes: an address given inline, or one of the buyer's saved ones.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,6 +152,9 @@ pub(crate) struct Checkouts {
 
 impl Checkouts {
     pub(crate) fn new(faults: Faults) -> Checkouts {
-        Checkouts { faults, ..Checkouts::default() }
+        Checkouts {
+            faults,
+            ..Checkouts::default()
+        }
     }
 }

@@ -58,7 +58,11 @@ fn committed(txn: &redb::ReadTransaction, cart: CartId, reference: &str) -> Resu
         return Ok(false);
     };
     let order = decode_order(bytes.value())?;
-    Ok(order.body.payment.authorization.is_some_and(|a| a.reference == reference))
+    Ok(order
+        .body
+        .payment
+        .authorization
+        .is_some_and(|a| a.reference == reference))
 }
 
 impl Engine {
@@ -66,9 +70,19 @@ impl Engine {
     /// window W2, or a compensation whose refund failed). Runs on open; safe to call
     /// any time, from any thread, as often as wanted (refunds are idempotent).
     pub fn reconcile_payments(&self) -> Result<ReconcileReport> {
-        let since = Timestamp::from_millis(Timestamp::now().as_millis().saturating_sub(RECONCILE_WINDOW_MS));
-        let listed = self.inner.payments.payments_since(since, RECONCILE_PAYMENTS_MAX)?;
-        let mut report = ReconcileReport { examined: listed.len(), ..ReconcileReport::default() };
+        let since = Timestamp::from_millis(
+            Timestamp::now()
+                .as_millis()
+                .saturating_sub(RECONCILE_WINDOW_MS),
+        );
+        let listed = self
+            .inner
+            .payments
+            .payments_since(since, RECONCILE_PAYMENTS_MAX)?;
+        let mut report = ReconcileReport {
+            examined: listed.len(),
+            ..ReconcileReport::default()
+        };
         let unsettled: Vec<(CartId, ProviderPayment)> = listed
             .into_iter()
             .filter(|p| p.outstanding() > 0 || (p.captured == 0 && !p.voided))
@@ -83,11 +97,23 @@ impl Engine {
             }
             let reference = &payment.reference;
             let outcome = if payment.outstanding() > 0 {
-                let amount = crate::model::Money::new(payment.outstanding(), payment.authorization.amount.currency);
+                let amount = crate::model::Money::new(
+                    payment.outstanding(),
+                    payment.authorization.amount.currency,
+                );
                 let key = format!("{reference}:reconcile-refund:{}", payment.refunded);
-                self.inner.payments.refund(&payment.authorization, amount, &key).map(|_| &mut report.refunded)
+                self.inner
+                    .payments
+                    .refund(&payment.authorization, amount, &key)
+                    .map(|_| &mut report.refunded)
             } else {
-                self.inner.payments.void(&payment.authorization, &format!("{reference}:reconcile-void")).map(|_| &mut report.voided)
+                self.inner
+                    .payments
+                    .void(
+                        &payment.authorization,
+                        &format!("{reference}:reconcile-void"),
+                    )
+                    .map(|_| &mut report.voided)
             };
             match outcome {
                 Ok(counter) => {

@@ -12,7 +12,7 @@ use crate::model::{
     ValidationError,
 };
 use crate::orders::PaymentRecord;
-use crate::payments::{AuthorizeRequest, Authorization, PaymentError, validate_card_number};
+use crate::payments::{Authorization, AuthorizeRequest, PaymentError, validate_card_number};
 use crate::users::UserError;
 use crate::{Engine, Result};
 
@@ -38,7 +38,12 @@ pub(crate) struct PinnedHolds {
 impl Engine {
     /// Step 1: the cart is the caller's, at the expected version, open and not empty;
     /// the address and the payment input are valid; every product is still for sale.
-    pub(crate) fn validate_checkout(&self, id: CartId, caller: Option<UserId>, request: &CheckoutRequest) -> Result<Validated> {
+    pub(crate) fn validate_checkout(
+        &self,
+        id: CartId,
+        caller: Option<UserId>,
+        request: &CheckoutRequest,
+    ) -> Result<Validated> {
         let (cart_bytes, cart) = cart::load(&self.inner.store, id, caller)?;
         cart::check_version(&cart, request.expected_version)?;
         cart::check_open(&cart)?;
@@ -49,25 +54,45 @@ impl Engine {
         let payment = &request.payment;
         let card_number = match payment.method {
             PaymentMethod::Card => {
-                let number = payment.card_number.as_deref().ok_or_else(|| ValidationError::required("payment.card_number"))?;
+                let number = payment
+                    .card_number
+                    .as_deref()
+                    .ok_or_else(|| ValidationError::required("payment.card_number"))?;
                 validate_card_number(number)?;
                 Some(number.to_string())
             }
             _ => None,
         };
         for line in &cart.lines {
-            let active = self.inner.catalog.product(&self.inner.store, line.product_id)?;
+            let active = self
+                .inner
+                .catalog
+                .product(&self.inner.store, line.product_id)?;
             if !active.is_some_and(|product| product.status == ProductStatus::Active) {
-                return Err(CartError::ProductUnavailable { sku: line.sku.clone() }.into());
+                return Err(CartError::ProductUnavailable {
+                    sku: line.sku.clone(),
+                }
+                .into());
             }
         }
         let voucher = match &cart.voucher {
             Some(code) => Some(
-                self.inner.carts.vouchers.get(code).ok_or_else(|| cart::VoucherError::NotFound { code: code.clone() })?,
+                self.inner
+                    .carts
+                    .vouchers
+                    .get(code)
+                    .ok_or_else(|| cart::VoucherError::NotFound { code: code.clone() })?,
             ),
             None => None,
         };
-        Ok(Validated { cart_bytes, cart, address, method: payment.method, card_number, voucher })
+        Ok(Validated {
+            cart_bytes,
+            cart,
+            address,
+            method: payment.method,
+            card_number,
+            voucher,
+        })
     }
 
     fn shipping_address(&self, cart: &CartRecord, input: &AddressInput) -> Result<ShippingAddress> {
@@ -88,7 +113,9 @@ impl Engine {
                 }
             }
             AddressInput::Saved(id) => {
-                let owner = cart.user_id.ok_or_else(|| UserError::AddressNotFound { id: id.to_string() })?;
+                let owner = cart
+                    .user_id
+                    .ok_or_else(|| UserError::AddressNotFound { id: id.to_string() })?;
                 let saved = self.address(owner, *id)?;
                 ShippingAddress {
                     name: saved.name,
@@ -113,18 +140,27 @@ impl Engine {
         let holder = cart.id.raw();
         let lines = cart.hold_lines();
         let inventory = &self.inner.inventory;
-        let previous = lines.iter().map(|&(product, _)| (product, inventory.hold(holder, product))).collect();
-        inventory.reserve(holder, &lines, PINNED_EXPIRY_MS).map_err(|error| self.name_sku(error))?;
+        let previous = lines
+            .iter()
+            .map(|&(product, _)| (product, inventory.hold(holder, product)))
+            .collect();
+        inventory
+            .reserve(holder, &lines, PINNED_EXPIRY_MS)
+            .map_err(|error| self.name_sku(error))?;
         Ok(PinnedHolds { holder, previous })
     }
 
     /// Step 6 (holds): unpin, giving each hold its expiry from before the checkout; a
     /// hold the checkout re-reserved (it had lapsed) gets a fresh hold time.
     pub(crate) fn unpin_holds(&self, pinned: &PinnedHolds) {
-        let fresh = Timestamp::now().plus_millis(self.inner.carts.hold_ttl_ms).as_millis();
+        let fresh = Timestamp::now()
+            .plus_millis(self.inner.carts.hold_ttl_ms)
+            .as_millis();
         for &(product, previous) in &pinned.previous {
             let expires_ms = previous.map_or(fresh, |hold| hold.expires_ms);
-            self.inner.inventory.set_expiry(pinned.holder, &[product], expires_ms);
+            self.inner
+                .inventory
+                .set_expiry(pinned.holder, &[product], expires_ms);
         }
     }
 
@@ -133,19 +169,33 @@ impl Engine {
     pub(crate) fn price(&self, validated: &Validated) -> Result<Totals> {
         let cart = &validated.cart;
         let currency = cart.currency.unwrap_or(crate::model::Currency::USD);
-        let lines = || cart.lines.iter().map(|line| (line.unit_price, line.quantity));
+        let lines = || {
+            cart.lines
+                .iter()
+                .map(|line| (line.unit_price, line.quantity))
+        };
         let pricing = self.inner.carts.pricing;
         if let Some(voucher) = &validated.voucher {
             let plain = cart::totals(lines(), currency, None, pricing)?;
             voucher.check_applies(Timestamp::now(), plain.subtotal.amount)?;
         }
-        Ok(cart::totals(lines(), currency, validated.voucher.as_deref(), pricing)?)
+        Ok(cart::totals(
+            lines(),
+            currency,
+            validated.voucher.as_deref(),
+            pricing,
+        )?)
     }
 
     /// Step 4: authorize and capture for card and wallet; nothing for offline methods.
     /// On failure the payment is left as the failure found it (an authorization that
     /// was granted is voided here, since nothing later will use it).
-    pub(crate) fn pay(&self, validated: &Validated, total: Money, reference: &str) -> Result<PaymentRecord> {
+    pub(crate) fn pay(
+        &self,
+        validated: &Validated,
+        total: Money,
+        reference: &str,
+    ) -> Result<PaymentRecord> {
         let mut payment = PaymentRecord {
             method: validated.method,
             status: PaymentStatus::Pending,
@@ -169,12 +219,26 @@ impl Engine {
             card_number: validated.card_number.clone(),
         };
         let authorization = self.inner.payments.authorize(&request)?;
-        record(&mut payment, TransactionKind::Authorize, total, Some(authorization.id.clone()));
+        record(
+            &mut payment,
+            TransactionKind::Authorize,
+            total,
+            Some(authorization.id.clone()),
+        );
         payment.status = PaymentStatus::Authorized;
         payment.authorization = Some(authorization.clone());
-        match self.inner.payments.capture(&authorization, &format!("{reference}:capture")) {
+        match self
+            .inner
+            .payments
+            .capture(&authorization, &format!("{reference}:capture"))
+        {
             Ok(capture) => {
-                record(&mut payment, TransactionKind::Capture, capture.amount, Some(capture.id));
+                record(
+                    &mut payment,
+                    TransactionKind::Capture,
+                    capture.amount,
+                    Some(capture.id),
+                );
                 payment.status = PaymentStatus::Captured;
                 Ok(payment)
             }
@@ -189,11 +253,17 @@ impl Engine {
     /// left to reconciliation (the payment's reference has no order, so the next
     /// [`Engine::reconcile_payments`] refunds it).
     pub(crate) fn return_payment(&self, payment: &PaymentRecord, reference: &str) {
-        let Some(authorization) = &payment.authorization else { return };
+        let Some(authorization) = &payment.authorization else {
+            return;
+        };
         match payment.status {
             PaymentStatus::Captured => {
                 let key = format!("{reference}:refund");
-                if let Err(error) = self.inner.payments.refund(authorization, payment.amount, &key) {
+                if let Err(error) = self
+                    .inner
+                    .payments
+                    .refund(authorization, payment.amount, &key)
+                {
                     tracing::error!(%error, reference, "refund of a failed checkout failed; reconciliation will retry");
                 }
             }
@@ -203,14 +273,23 @@ impl Engine {
     }
 
     fn void_quietly(&self, authorization: &Authorization, reference: &str) {
-        if let Err(error) = self.inner.payments.void(authorization, &format!("{reference}:void")) {
+        if let Err(error) = self
+            .inner
+            .payments
+            .void(authorization, &format!("{reference}:void"))
+        {
             tracing::warn!(%error, reference, "void of an unused authorization failed; reconciliation will retry");
         }
     }
 
     /// Step 6 (record): the failed payment as a domain event, written in the
     /// background (the shopper's error does not wait for it).
-    pub(crate) fn record_payment_failure(&self, validated: &Validated, amount: Money, error: &PaymentError) {
+    pub(crate) fn record_payment_failure(
+        &self,
+        validated: &Validated,
+        amount: Money,
+        error: &PaymentError,
+    ) {
         let failed = PaymentFailed {
             cart_id: validated.cart.id,
             user_id: validated.cart.user_id,
@@ -233,7 +312,12 @@ impl Engine {
     }
 }
 
-fn record(payment: &mut PaymentRecord, kind: TransactionKind, amount: Money, reference: Option<String>) {
+fn record(
+    payment: &mut PaymentRecord,
+    kind: TransactionKind,
+    amount: Money,
+    reference: Option<String>,
+) {
     payment.transactions.push(PaymentTransaction {
         kind,
         amount,
@@ -242,4 +326,3 @@ fn record(payment: &mut PaymentRecord, kind: TransactionKind, amount: Money, ref
         outcome: TransactionOutcome::Succeeded,
     });
 }
-

@@ -12,7 +12,9 @@ use std::time::Duration;
 use redb::ReadableTable;
 
 use super::{ADJUSTMENT_HOLDER, InventoryError, StockLevel, StockRecord, durable};
-use crate::model::{Actor, Event, ProductId, STOCK_MAX, StockAdjustment, Timestamp, ValidationError, validate_line};
+use crate::model::{
+    Actor, Event, ProductId, STOCK_MAX, StockAdjustment, Timestamp, ValidationError, validate_line,
+};
 use crate::store::codec::encode;
 use crate::store::{Store, StoreError, Tx, decode_from, tables};
 use crate::{Engine, Error, Result};
@@ -40,14 +42,23 @@ impl Engine {
     /// The live stock of the product with `sku` (the bloom filter answers most
     /// unknown SKUs without a lookup); `None` for an unknown SKU.
     pub fn stock_by_sku(&self, sku: &str) -> Result<Option<StockLevel>> {
-        let id = self.inner.catalog.product_id_by_sku(&self.inner.store, sku)?;
+        let id = self
+            .inner
+            .catalog
+            .product_id_by_sku(&self.inner.store, sku)?;
         Ok(id.map(|id| self.inner.inventory.level(id.raw()).unwrap_or_default()))
     }
 
     /// Adds (`delta > 0`) or removes (`delta < 0`) units on hand, with a reason (1–200
     /// characters) recorded with `actor` in the product's stock ledger. Refused if on
     /// hand would leave `0..=10^12`, or if the units to remove are held by carts.
-    pub fn adjust_stock(&self, sku: &str, delta: i64, reason: &str, actor: Actor) -> Result<StockLevel> {
+    pub fn adjust_stock(
+        &self,
+        sku: &str,
+        delta: i64,
+        reason: &str,
+        actor: Actor,
+    ) -> Result<StockLevel> {
         validate_line("reason", reason, 1, ADJUSTMENT_REASON_CHARS_MAX)?;
         if delta == 0 || delta.unsigned_abs() > STOCK_MAX {
             let message = format!("`delta` must be non-zero and at most {STOCK_MAX} either way");
@@ -57,19 +68,34 @@ impl Engine {
         let inventory = &self.inner.inventory;
         let _guard = inventory
             .adjust_locks
-            .lock(product.raw(), Duration::from_millis(ADJUSTMENT_LOCK_WAIT_MS_MAX))
+            .lock(
+                product.raw(),
+                Duration::from_millis(ADJUSTMENT_LOCK_WAIT_MS_MAX),
+            )
             .ok_or(Error::Inventory(InventoryError::Busy))?;
         let units = delta.unsigned_abs();
         if delta < 0 {
-            inventory.reserve(ADJUSTMENT_HOLDER, &[(product.raw(), units)], PINNED_EXPIRY_MS).map_err(|error| {
-                let on_hand = inventory.level(product.raw()).map_or(0, |level| level.on_hand);
-                match error {
-                    InventoryError::Insufficient { .. } if on_hand < units => {
-                        Error::Inventory(InventoryError::AdjustmentOutOfRange { product, delta, on_hand })
+            inventory
+                .reserve(
+                    ADJUSTMENT_HOLDER,
+                    &[(product.raw(), units)],
+                    PINNED_EXPIRY_MS,
+                )
+                .map_err(|error| {
+                    let on_hand = inventory
+                        .level(product.raw())
+                        .map_or(0, |level| level.on_hand);
+                    match error {
+                        InventoryError::Insufficient { .. } if on_hand < units => {
+                            Error::Inventory(InventoryError::AdjustmentOutOfRange {
+                                product,
+                                delta,
+                                on_hand,
+                            })
+                        }
+                        other => self.name_sku(other),
                     }
-                    other => self.name_sku(other),
-                }
-            })?;
+                })?;
         }
         let entry = StockAdjustment {
             product_id: product,
@@ -111,7 +137,12 @@ impl Engine {
         let product = self.product_id_of(sku)?.raw();
         self.inner.store.write(
             move |tx| {
-                durable::update(tx, product, |record| Ok(StockRecord { low_stock_threshold: threshold, ..record }))?;
+                durable::update(tx, product, |record| {
+                    Ok(StockRecord {
+                        low_stock_threshold: threshold,
+                        ..record
+                    })
+                })?;
                 Ok(())
             },
             |_| {},
@@ -119,29 +150,52 @@ impl Engine {
     }
 
     /// The stock ledger of `sku`, oldest first; `cursor` is the last `seq` seen.
-    pub fn stock_ledger(&self, sku: &str, limit: usize, cursor: Option<&str>) -> Result<LedgerPage> {
+    pub fn stock_ledger(
+        &self,
+        sku: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<LedgerPage> {
         if !(1..=LEDGER_PAGE_LIMIT_MAX).contains(&limit) {
             let message = format!("`limit` must be between 1 and {LEDGER_PAGE_LIMIT_MAX}");
             return Err(ValidationError::new("limit", "out_of_range", message).into());
         }
         let after = match cursor {
             None => 0,
-            Some(text) => text
-                .parse::<u64>()
-                .map_err(|_| ValidationError::new("cursor", "invalid", "`cursor` is not a cursor this listing gave out"))?,
+            Some(text) => text.parse::<u64>().map_err(|_| {
+                ValidationError::new(
+                    "cursor",
+                    "invalid",
+                    "`cursor` is not a cursor this listing gave out",
+                )
+            })?,
         };
         let product = self.product_id_of(sku)?.raw();
         let txn = self.inner.store.read()?;
-        let table = txn.open_table(tables::STOCK_LEDGER).map_err(StoreError::from)?;
+        let table = txn
+            .open_table(tables::STOCK_LEDGER)
+            .map_err(StoreError::from)?;
         let mut entries = Vec::with_capacity(limit + 1);
-        for entry in table.range((product, after.saturating_add(1))..=(product, u64::MAX)).map_err(StoreError::from)?.take(limit + 1) {
+        for entry in table
+            .range((product, after.saturating_add(1))..=(product, u64::MAX))
+            .map_err(StoreError::from)?
+            .take(limit + 1)
+        {
             let (_, value) = entry.map_err(StoreError::from)?;
-            entries.push(decode_from::<StockAdjustment>("stock_ledger", value.value())?);
+            entries.push(decode_from::<StockAdjustment>(
+                "stock_ledger",
+                value.value(),
+            )?);
         }
         let more = entries.len() > limit;
         entries.truncate(limit);
-        let next_cursor = more.then(|| entries.last().map(|e| e.seq.to_string())).flatten();
-        Ok(LedgerPage { entries, next_cursor })
+        let next_cursor = more
+            .then(|| entries.last().map(|e| e.seq.to_string()))
+            .flatten();
+        Ok(LedgerPage {
+            entries,
+            next_cursor,
+        })
     }
 
     /// Returns every hold due at `now` to stock (the sweeper thread does this every
@@ -154,7 +208,11 @@ impl Engine {
         self.inner
             .catalog
             .product_id_by_sku(&self.inner.store, sku)?
-            .ok_or_else(|| Error::Inventory(InventoryError::SkuNotFound { sku: sku.to_string() }))
+            .ok_or_else(|| {
+                Error::Inventory(InventoryError::SkuNotFound {
+                    sku: sku.to_string(),
+                })
+            })
     }
 }
 
@@ -163,21 +221,38 @@ impl Engine {
 fn write_adjustment(tx: &mut Tx<'_>, mut entry: StockAdjustment) -> Result<()> {
     let product = entry.product_id.raw();
     let seq = {
-        let ledger = tx.txn().open_table(tables::STOCK_LEDGER).map_err(StoreError::from)?;
-        let last = ledger.range((product, 0)..=(product, u64::MAX))?.next_back().transpose()?;
+        let ledger = tx
+            .txn()
+            .open_table(tables::STOCK_LEDGER)
+            .map_err(StoreError::from)?;
+        let last = ledger
+            .range((product, 0)..=(product, u64::MAX))?
+            .next_back()
+            .transpose()?;
         last.map_or(0, |(key, _)| key.value().1) + 1
     };
     let (before, after) = durable::update(tx, product, |record| {
-        let on_hand = record.on_hand.checked_add_signed(entry.delta).filter(|&on_hand| on_hand <= STOCK_MAX);
+        let on_hand = record
+            .on_hand
+            .checked_add_signed(entry.delta)
+            .filter(|&on_hand| on_hand <= STOCK_MAX);
         match on_hand {
             Some(on_hand) => Ok(StockRecord { on_hand, ..record }),
-            None => Err(InventoryError::AdjustmentOutOfRange { product: entry.product_id, delta: entry.delta, on_hand: record.on_hand }.into()),
+            None => Err(InventoryError::AdjustmentOutOfRange {
+                product: entry.product_id,
+                delta: entry.delta,
+                on_hand: record.on_hand,
+            }
+            .into()),
         }
     })?;
     entry.seq = seq;
     entry.on_hand_after = after.on_hand;
     entry.at = tx.now;
-    let mut ledger = tx.txn().open_table(tables::STOCK_LEDGER).map_err(StoreError::from)?;
+    let mut ledger = tx
+        .txn()
+        .open_table(tables::STOCK_LEDGER)
+        .map_err(StoreError::from)?;
     ledger.insert((product, seq), encode(&entry).as_slice())?;
     drop(ledger);
     tx.emit(Event::StockAdjusted(entry))?;
@@ -196,11 +271,17 @@ pub(crate) fn check_on_open(store: &Store, inventory: &super::Inventory) -> Resu
         let product = ProductId::from_raw(key.value());
         let record = StockRecord::decode(value.value())?;
         if record.on_hand > STOCK_MAX || record.on_hand.checked_add(record.sold).is_none() {
-            return Err(inconsistent(format!("{product}: on hand {} and sold {} out of range", record.on_hand, record.sold)));
+            return Err(inconsistent(format!(
+                "{product}: on hand {} and sold {} out of range",
+                record.on_hand, record.sold
+            )));
         }
         let live = inventory.level(product.raw()).map(|level| level.on_hand);
         if live != Some(record.on_hand) {
-            return Err(inconsistent(format!("{product}: stored on hand {} but {live:?} in memory", record.on_hand)));
+            return Err(inconsistent(format!(
+                "{product}: stored on hand {} but {live:?} in memory",
+                record.on_hand
+            )));
         }
     }
     inventory.check_invariants().map_err(inconsistent)

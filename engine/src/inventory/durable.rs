@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use redb::ReadableTable;
 
 use crate::model::{Event, LowStock, ProductId};
-use crate::store::codec::encode;
 use crate::store::Tx;
+use crate::store::codec::encode;
 use crate::{Error, Result};
 
 use super::{InventoryError, StockRecord};
@@ -35,10 +35,19 @@ fn plan(
     for (product, quantity) in merged {
         let before: StockRecord = match tx.stock()?.get(product)? {
             Some(value) => StockRecord::decode(value.value())?,
-            None => return Err(InventoryError::UnknownProduct { product: ProductId::from_raw(product) }.into()),
+            None => {
+                return Err(InventoryError::UnknownProduct {
+                    product: ProductId::from_raw(product),
+                }
+                .into());
+            }
         };
         let after = change(product, quantity, before)?;
-        changes.push(StockChange { product, before, after });
+        changes.push(StockChange {
+            product,
+            before,
+            after,
+        });
     }
     Ok(changes)
 }
@@ -52,7 +61,9 @@ pub(crate) fn update(
 ) -> Result<(StockRecord, StockRecord)> {
     let changes = plan(tx, &[(product, 0)], |_, _, record| Ok(record))?;
     let before = changes.first().map(|change| change.before).ok_or_else(|| {
-        Error::Inventory(InventoryError::UnknownProduct { product: ProductId::from_raw(product) })
+        Error::Inventory(InventoryError::UnknownProduct {
+            product: ProductId::from_raw(product),
+        })
     })?;
     let after = change(before)?;
     tx.stock()?.insert(product, encode(&after).as_slice())?;
@@ -62,8 +73,15 @@ pub(crate) fn update(
 /// Plans the sale of `lines`: `on_hand -= q`, `sold += q` for each.
 pub(crate) fn plan_sale(tx: &mut Tx<'_>, lines: &[(u64, u64)]) -> Result<Vec<StockChange>> {
     plan(tx, lines, |product, quantity, record| {
-        match (record.on_hand.checked_sub(quantity), record.sold.checked_add(quantity)) {
-            (Some(on_hand), Some(sold)) => Ok(StockRecord { on_hand, sold, ..record }),
+        match (
+            record.on_hand.checked_sub(quantity),
+            record.sold.checked_add(quantity),
+        ) {
+            (Some(on_hand), Some(sold)) => Ok(StockRecord {
+                on_hand,
+                sold,
+                ..record
+            }),
             // The sale was held in memory against the same on-hand count, so this
             // means memory and store disagree: refuse this sale, not the whole batch.
             _ => Err(Error::Inventory(InventoryError::Insufficient {
@@ -91,14 +109,20 @@ pub(crate) fn plan_return(tx: &mut Tx<'_>, lines: &[(u64, u64)]) -> Result<Vec<S
 /// product's threshold downwards.
 pub(crate) fn apply(tx: &mut Tx<'_>, changes: &[StockChange]) -> Result<()> {
     for change in changes {
-        tx.stock()?.insert(change.product, encode(&change.after).as_slice())?;
+        tx.stock()?
+            .insert(change.product, encode(&change.after).as_slice())?;
         emit_low_stock(tx, change.product, change.before, change.after)?;
     }
     Ok(())
 }
 
 /// Emits [`Event::LowStock`] when `before → after` crosses the threshold downwards.
-pub(crate) fn emit_low_stock(tx: &mut Tx<'_>, product: u64, before: StockRecord, after: StockRecord) -> Result<()> {
+pub(crate) fn emit_low_stock(
+    tx: &mut Tx<'_>,
+    product: u64,
+    before: StockRecord,
+    after: StockRecord,
+) -> Result<()> {
     let threshold = after.low_stock_threshold;
     if before.on_hand > threshold && after.on_hand <= threshold {
         tx.emit(Event::LowStock(LowStock {

@@ -34,12 +34,14 @@ use parking_lot::{RwLock, RwLockReadGuard};
 use serde::{Deserialize, Serialize};
 
 use crate::model::ProductId;
-pub(crate) use stripes::Stripes;
-pub(crate) use hash::IdBuildHasher;
-pub use api::{ADJUSTMENT_LOCK_WAIT_MS_MAX, ADJUSTMENT_REASON_CHARS_MAX, LEDGER_PAGE_LIMIT_MAX, LedgerPage};
 pub(crate) use api::check_on_open;
-pub use sweeper::{HOLD_SWEEP_INTERVAL_MS_DEFAULT, HOLD_SWEEP_STEP_MAX, HOLD_SWEEP_STEPS_MAX};
+pub use api::{
+    ADJUSTMENT_LOCK_WAIT_MS_MAX, ADJUSTMENT_REASON_CHARS_MAX, LEDGER_PAGE_LIMIT_MAX, LedgerPage,
+};
+pub(crate) use hash::IdBuildHasher;
+pub(crate) use stripes::Stripes;
 pub(crate) use sweeper::HoldSweeper;
+pub use sweeper::{HOLD_SWEEP_INTERVAL_MS_DEFAULT, HOLD_SWEEP_STEP_MAX, HOLD_SWEEP_STEPS_MAX};
 
 /// Number of lock stripes; a power of two so a mask picks one.
 pub const STRIPES: usize = 64;
@@ -73,7 +75,11 @@ impl StockRecord {
     pub(crate) fn decode(bytes: &[u8]) -> Result<StockRecord, crate::store::StoreError> {
         crate::store::decode_from::<StockRecord>("stock", bytes).or_else(|error| {
             match crate::store::codec::decode::<(u64, u64)>(bytes) {
-                Ok((on_hand, sold)) => Ok(StockRecord { on_hand, sold, low_stock_threshold: LOW_STOCK_THRESHOLD_DEFAULT }),
+                Ok((on_hand, sold)) => Ok(StockRecord {
+                    on_hand,
+                    sold,
+                    low_stock_threshold: LOW_STOCK_THRESHOLD_DEFAULT,
+                }),
                 Err(_) => Err(error),
             }
         })
@@ -168,7 +174,9 @@ impl InventoryError {
     pub fn code(&self) -> &'static str {
         match self {
             InventoryError::Insufficient { .. } => "insufficient_stock",
-            InventoryError::UnknownProduct { .. } | InventoryError::SkuNotFound { .. } => "sku_not_found",
+            InventoryError::UnknownProduct { .. } | InventoryError::SkuNotFound { .. } => {
+                "sku_not_found"
+            }
             InventoryError::TooManyLines => "too_many_lines",
             InventoryError::AdjustmentOutOfRange { .. } => "adjustment_out_of_range",
             InventoryError::Busy => "stock_busy",
@@ -188,7 +196,11 @@ pub(crate) struct Inventory {
 
 impl Default for Inventory {
     fn default() -> Self {
-        Inventory { stripes: Stripes::new(), available_bits: RwLock::new(Vec::new()), adjust_locks: Default::default() }
+        Inventory {
+            stripes: Stripes::new(),
+            available_bits: RwLock::new(Vec::new()),
+            adjust_locks: Default::default(),
+        }
     }
 }
 
@@ -212,9 +224,16 @@ impl Inventory {
 
     /// Sets `holder`'s holds on each product to the given quantity (0 releases), all or
     /// nothing, expiring at `expires_ms`. Quantities for one product are summed first.
-    pub(crate) fn reserve(&self, holder: u64, lines: &[(u64, u64)], expires_ms: u64) -> Result<(), InventoryError> {
+    pub(crate) fn reserve(
+        &self,
+        holder: u64,
+        lines: &[(u64, u64)],
+        expires_ms: u64,
+    ) -> Result<(), InventoryError> {
         let changed = self.stripes.reserve(holder, lines, expires_ms)?;
-        changed.into_iter().for_each(|(product, available)| self.set_available_bit(product, available));
+        changed
+            .into_iter()
+            .for_each(|(product, available)| self.set_available_bit(product, available));
         Ok(())
     }
 
@@ -292,7 +311,9 @@ impl Inventory {
 
     /// A view for filters over many products: one lock for the whole scan.
     pub(crate) fn availability(&self) -> Availability<'_> {
-        Availability { bits: self.available_bits.read() }
+        Availability {
+            bits: self.available_bits.read(),
+        }
     }
 }
 
@@ -305,7 +326,9 @@ impl Availability<'_> {
     /// Whether `product` has at least one unit available.
     pub(crate) fn in_stock(&self, product: u64) -> bool {
         let word = usize::try_from(product / 64).unwrap_or(usize::MAX);
-        self.bits.get(word).is_some_and(|slot| slot.load(Ordering::Relaxed) & (1 << (product % 64)) != 0)
+        self.bits
+            .get(word)
+            .is_some_and(|slot| slot.load(Ordering::Relaxed) & (1 << (product % 64)) != 0)
     }
 }
 
@@ -321,13 +344,24 @@ mod tests {
         assert!(inventory.availability().in_stock(5));
         assert!(!inventory.availability().in_stock(1_000));
         assert!(!inventory.availability().in_stock(6));
-        inventory.reserve(9, &[(5, 3)], u64::MAX).expect("reserve all");
+        inventory
+            .reserve(9, &[(5, 3)], u64::MAX)
+            .expect("reserve all");
         assert!(!inventory.availability().in_stock(5), "everything is held");
         inventory.release(9, &[5]);
         assert!(inventory.availability().in_stock(5));
-        inventory.reserve(9, &[(5, 3)], u64::MAX).expect("reserve all");
+        inventory
+            .reserve(9, &[(5, 3)], u64::MAX)
+            .expect("reserve all");
         inventory.commit_sale(9, &[(5, 3)]);
-        assert_eq!(inventory.level(5), Some(StockLevel { on_hand: 0, reserved: 0, available: 0 }));
+        assert_eq!(
+            inventory.level(5),
+            Some(StockLevel {
+                on_hand: 0,
+                reserved: 0,
+                available: 0
+            })
+        );
         assert!(!inventory.availability().in_stock(5));
         inventory.add_on_hand(5, 2);
         assert!(inventory.availability().in_stock(5));

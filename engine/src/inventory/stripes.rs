@@ -17,8 +17,17 @@ struct Cell {
 
 impl Cell {
     fn level(self) -> StockLevel {
-        assert!(self.reserved <= self.on_hand, "reserved {} beyond on hand {}", self.reserved, self.on_hand);
-        StockLevel { on_hand: self.on_hand, reserved: self.reserved, available: self.on_hand - self.reserved }
+        assert!(
+            self.reserved <= self.on_hand,
+            "reserved {} beyond on hand {}",
+            self.reserved,
+            self.on_hand
+        );
+        StockLevel {
+            on_hand: self.on_hand,
+            reserved: self.reserved,
+            available: self.on_hand - self.reserved,
+        }
     }
 }
 
@@ -44,7 +53,9 @@ impl Stripe {
     }
 
     fn available(&self, product: u64) -> bool {
-        self.cells.get(&product).is_some_and(|cell| cell.on_hand > cell.reserved)
+        self.cells
+            .get(&product)
+            .is_some_and(|cell| cell.on_hand > cell.reserved)
     }
 }
 
@@ -76,7 +87,11 @@ fn merge(lines: &[(u64, u64)]) -> Vec<(u64, u64)> {
 
 impl Stripes {
     pub(crate) fn new() -> Stripes {
-        Stripes { stripes: (0..STRIPES).map(|_| Mutex::new(Stripe::default())).collect() }
+        Stripes {
+            stripes: (0..STRIPES)
+                .map(|_| Mutex::new(Stripe::default()))
+                .collect(),
+        }
     }
 
     fn one(&self, product: u64) -> MutexGuard<'_, Stripe> {
@@ -85,11 +100,17 @@ impl Stripes {
 
     /// Locks the stripes of `products` in ascending order; `guards[i]` is stripe
     /// `indexes[i]`.
-    fn lock_all(&self, products: impl Iterator<Item = u64>) -> (Vec<usize>, Vec<MutexGuard<'_, Stripe>>) {
+    fn lock_all(
+        &self,
+        products: impl Iterator<Item = u64>,
+    ) -> (Vec<usize>, Vec<MutexGuard<'_, Stripe>>) {
         let mut indexes: Vec<usize> = products.map(stripe_of).collect();
         indexes.sort_unstable();
         indexes.dedup();
-        let guards = indexes.iter().map(|&index| self.stripes[index].lock()).collect();
+        let guards = indexes
+            .iter()
+            .map(|&index| self.stripes[index].lock())
+            .collect();
         (indexes, guards)
     }
 
@@ -110,7 +131,10 @@ impl Stripes {
     }
 
     pub(crate) fn level(&self, product: u64) -> Option<StockLevel> {
-        self.one(product).cells.get(&product).map(|cell| cell.level())
+        self.one(product)
+            .cells
+            .get(&product)
+            .map(|cell| cell.level())
     }
 
     pub(crate) fn hold(&self, holder: u64, product: u64) -> Option<Hold> {
@@ -129,23 +153,50 @@ impl Stripes {
             return Err(InventoryError::TooManyLines);
         }
         let (indexes, mut guards) = self.lock_all(lines.iter().map(|&(product, _)| product));
-        let slot = |product: u64| indexes.binary_search(&stripe_of(product)).expect("locked above");
+        let slot = |product: u64| {
+            indexes
+                .binary_search(&stripe_of(product))
+                .expect("locked above")
+        };
         for &(product, quantity) in &lines {
             let stripe = &guards[slot(product)];
-            let cell = stripe.cells.get(&product).ok_or(InventoryError::UnknownProduct { product: ProductId::from_raw(product) })?;
-            let mine = stripe.holds.get(&(holder, product)).map_or(0, |hold| hold.quantity);
+            let cell = stripe
+                .cells
+                .get(&product)
+                .ok_or(InventoryError::UnknownProduct {
+                    product: ProductId::from_raw(product),
+                })?;
+            let mine = stripe
+                .holds
+                .get(&(holder, product))
+                .map_or(0, |hold| hold.quantity);
             let available = cell.on_hand - cell.reserved + mine;
             if quantity > available {
-                return Err(InventoryError::Insufficient { product: ProductId::from_raw(product), sku: String::new(), requested: quantity, available });
+                return Err(InventoryError::Insufficient {
+                    product: ProductId::from_raw(product),
+                    sku: String::new(),
+                    requested: quantity,
+                    available,
+                });
             }
         }
         let mut touched = Vec::with_capacity(lines.len());
         for &(product, quantity) in &lines {
             let stripe = &mut guards[slot(product)];
-            let mine = stripe.holds.get(&(holder, product)).map_or(0, |hold| hold.quantity);
+            let mine = stripe
+                .holds
+                .get(&(holder, product))
+                .map_or(0, |hold| hold.quantity);
             let cell = stripe.cells.get_mut(&product).expect("checked above");
             cell.reserved = cell.reserved - mine + quantity;
-            stripe.put_hold(holder, product, Some(Hold { quantity, expires_ms }));
+            stripe.put_hold(
+                holder,
+                product,
+                Some(Hold {
+                    quantity,
+                    expires_ms,
+                }),
+            );
             touched.push((product, stripe.available(product)));
         }
         Ok(touched)
@@ -179,16 +230,29 @@ impl Stripes {
         let mut touched = Vec::with_capacity(lines.len());
         for (product, quantity) in merge(lines) {
             let mut stripe = self.one(product);
-            let held = stripe.holds.get(&(holder, product)).map_or(0, |hold| hold.quantity);
+            let held = stripe
+                .holds
+                .get(&(holder, product))
+                .map_or(0, |hold| hold.quantity);
             // The checkout verified the hold before committing and holds pinned by a
             // checkout are never swept, so the sale is always fully held.
             assert!(held >= quantity, "sale of {quantity} beyond hold of {held}");
-            let cell = stripe.cells.get_mut(&product).expect("a held product has a cell");
+            let cell = stripe
+                .cells
+                .get_mut(&product)
+                .expect("a held product has a cell");
             cell.reserved -= quantity;
             cell.on_hand -= quantity;
             let rest = held - quantity;
             let hold = stripe.holds.get(&(holder, product)).copied();
-            stripe.put_hold(holder, product, hold.map(|hold| Hold { quantity: rest, ..hold }));
+            stripe.put_hold(
+                holder,
+                product,
+                hold.map(|hold| Hold {
+                    quantity: rest,
+                    ..hold
+                }),
+            );
             touched.push((product, stripe.available(product)));
         }
         touched
@@ -199,16 +263,25 @@ impl Stripes {
         for stripe in self.stripes.iter() {
             let mut stripe = stripe.lock();
             while expired.len() < max {
-                let Some(&(expires_ms, holder, product)) = stripe.expiry.first() else { break };
+                let Some(&(expires_ms, holder, product)) = stripe.expiry.first() else {
+                    break;
+                };
                 if expires_ms > now_ms {
                     break;
                 }
-                let quantity = stripe.holds.get(&(holder, product)).map_or(0, |hold| hold.quantity);
+                let quantity = stripe
+                    .holds
+                    .get(&(holder, product))
+                    .map_or(0, |hold| hold.quantity);
                 if let Some(cell) = stripe.cells.get_mut(&product) {
                     cell.reserved -= quantity;
                 }
                 stripe.put_hold(holder, product, None);
-                expired.push(ExpiredHold { holder, product, quantity });
+                expired.push(ExpiredHold {
+                    holder,
+                    product,
+                    quantity,
+                });
             }
         }
         expired
@@ -225,15 +298,25 @@ impl Stripes {
                 }
             }
             if stripe.expiry.len() != stripe.holds.len() {
-                return Err(format!("stripe {index}: {} expiry entries for {} holds", stripe.expiry.len(), stripe.holds.len()));
+                return Err(format!(
+                    "stripe {index}: {} expiry entries for {} holds",
+                    stripe.expiry.len(),
+                    stripe.holds.len()
+                ));
             }
             for (&product, cell) in &stripe.cells {
                 let sum = held.get(&product).copied().unwrap_or(0);
                 if cell.reserved != sum {
-                    return Err(format!("product {product}: reserved {} but holds sum to {sum}", cell.reserved));
+                    return Err(format!(
+                        "product {product}: reserved {} but holds sum to {sum}",
+                        cell.reserved
+                    ));
                 }
                 if cell.reserved > cell.on_hand {
-                    return Err(format!("product {product}: reserved {} beyond on hand {}", cell.reserved, cell.on_hand));
+                    return Err(format!(
+                        "product {product}: reserved {} beyond on hand {}",
+                        cell.reserved, cell.on_hand
+                    ));
                 }
             }
         }
@@ -241,7 +324,17 @@ impl Stripes {
     }
 
     pub(crate) fn reserved_total(&self) -> u64 {
-        self.stripes.iter().map(|stripe| stripe.lock().cells.values().map(|cell| cell.reserved).sum::<u64>()).sum()
+        self.stripes
+            .iter()
+            .map(|stripe| {
+                stripe
+                    .lock()
+                    .cells
+                    .values()
+                    .map(|cell| cell.reserved)
+                    .sum::<u64>()
+            })
+            .sum()
     }
 }
 
@@ -261,8 +354,19 @@ mod tests {
     fn reservation_is_all_or_nothing() {
         let stripes = stocked(&[(1, 5), (2, 1)]);
         let refused = stripes.reserve(7, &[(1, 3), (2, 2)], 100);
-        assert!(matches!(refused, Err(InventoryError::Insufficient { requested: 2, available: 1, .. })));
-        assert_eq!(stripes.level(1).map(|l| l.reserved), Some(0), "line 1 was not held");
+        assert!(matches!(
+            refused,
+            Err(InventoryError::Insufficient {
+                requested: 2,
+                available: 1,
+                ..
+            })
+        ));
+        assert_eq!(
+            stripes.level(1).map(|l| l.reserved),
+            Some(0),
+            "line 1 was not held"
+        );
         stripes.check_invariants().expect("invariants");
     }
 
@@ -270,7 +374,14 @@ mod tests {
     fn lines_sharing_stock_are_summed() {
         let stripes = stocked(&[(1, 5)]);
         let refused = stripes.reserve(7, &[(1, 3), (1, 3)], 100);
-        assert!(matches!(refused, Err(InventoryError::Insufficient { requested: 6, available: 5, .. })));
+        assert!(matches!(
+            refused,
+            Err(InventoryError::Insufficient {
+                requested: 6,
+                available: 5,
+                ..
+            })
+        ));
         stripes.reserve(7, &[(1, 2), (1, 3)], 100).expect("5 of 5");
         assert_eq!(stripes.level(1).map(|l| l.available), Some(0));
     }
@@ -279,10 +390,17 @@ mod tests {
     fn setting_a_hold_replaces_it_and_zero_releases() {
         let stripes = stocked(&[(1, 5)]);
         stripes.reserve(7, &[(1, 4)], 100).expect("hold 4");
-        stripes.reserve(7, &[(1, 5)], 100).expect("grow to 5: my own 4 count as available");
-        assert!(stripes.reserve(8, &[(1, 1)], 100).is_err(), "nothing left for others");
+        stripes
+            .reserve(7, &[(1, 5)], 100)
+            .expect("grow to 5: my own 4 count as available");
+        assert!(
+            stripes.reserve(8, &[(1, 1)], 100).is_err(),
+            "nothing left for others"
+        );
         stripes.reserve(7, &[(1, 2)], 100).expect("shrink");
-        stripes.reserve(8, &[(1, 3)], 100).expect("freed units go to others");
+        stripes
+            .reserve(8, &[(1, 3)], 100)
+            .expect("freed units go to others");
         stripes.reserve(7, &[(1, 0)], 100).expect("release");
         assert_eq!(stripes.hold(7, 1), None);
         assert_eq!(stripes.level(1).map(|l| l.reserved), Some(3));
@@ -293,7 +411,9 @@ mod tests {
     fn sweep_returns_due_holds_only_and_is_bounded() {
         let stripes = stocked(&[(1, 100), (2, 100)]);
         for holder in 1..=10 {
-            stripes.reserve(holder, &[(1, 1), (2, 1)], holder * 10).expect("hold");
+            stripes
+                .reserve(holder, &[(1, 1), (2, 1)], holder * 10)
+                .expect("hold");
         }
         let expired = stripes.sweep(50, 3);
         assert_eq!(expired.len(), 3, "bounded");
@@ -308,7 +428,14 @@ mod tests {
         let stripes = stocked(&[(1, 10)]);
         stripes.reserve(7, &[(1, 4)], 100).expect("hold");
         stripes.commit_sale(7, &[(1, 4)]);
-        assert_eq!(stripes.level(1), Some(StockLevel { on_hand: 6, reserved: 0, available: 6 }));
+        assert_eq!(
+            stripes.level(1),
+            Some(StockLevel {
+                on_hand: 6,
+                reserved: 0,
+                available: 6
+            })
+        );
         assert_eq!(stripes.hold(7, 1), None);
         stripes.check_invariants().expect("invariants");
     }
@@ -316,8 +443,14 @@ mod tests {
     #[test]
     fn unknown_products_and_oversized_reservations_are_refused() {
         let stripes = stocked(&[(1, 10)]);
-        assert!(matches!(stripes.reserve(7, &[(9, 1)], 100), Err(InventoryError::UnknownProduct { .. })));
+        assert!(matches!(
+            stripes.reserve(7, &[(9, 1)], 100),
+            Err(InventoryError::UnknownProduct { .. })
+        ));
         let many: Vec<(u64, u64)> = (0..=HOLD_LINES_MAX as u64).map(|p| (p, 1)).collect();
-        assert!(matches!(stripes.reserve(7, &many, 100), Err(InventoryError::TooManyLines)));
+        assert!(matches!(
+            stripes.reserve(7, &many, 100),
+            Err(InventoryError::TooManyLines)
+        ));
     }
 }

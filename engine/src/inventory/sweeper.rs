@@ -45,25 +45,38 @@ pub(crate) struct HoldSweeper {
 
 impl HoldSweeper {
     /// Starts the thread; with `interval_ms` 0 there is no thread (tests sweep by hand).
-    pub(crate) fn start(inventory: Arc<Inventory>, interval_ms: u64) -> std::io::Result<HoldSweeper> {
+    pub(crate) fn start(
+        inventory: Arc<Inventory>,
+        interval_ms: u64,
+    ) -> std::io::Result<HoldSweeper> {
         let lapsed_total = Arc::new(AtomicU64::new(0));
         if interval_ms == 0 {
-            return Ok(HoldSweeper { stop: None, thread: None, lapsed_total });
+            return Ok(HoldSweeper {
+                stop: None,
+                thread: None,
+                lapsed_total,
+            });
         }
         let (stop, stopped) = crossbeam_channel::bounded::<()>(1);
         let counter = Arc::clone(&lapsed_total);
         let interval = Duration::from_millis(interval_ms);
-        let thread = std::thread::Builder::new().name("emporium-holds".into()).spawn(move || {
-            // Any message, or the sender dropped with the engine, ends the loop.
-            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
-                let lapsed = sweep_all(&inventory, Timestamp::now().as_millis());
-                if lapsed > 0 {
-                    counter.fetch_add(lapsed as u64, Ordering::Relaxed);
-                    tracing::debug!(lapsed, "holds expired");
+        let thread = std::thread::Builder::new()
+            .name("emporium-holds".into())
+            .spawn(move || {
+                // Any message, or the sender dropped with the engine, ends the loop.
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
+                    let lapsed = sweep_all(&inventory, Timestamp::now().as_millis());
+                    if lapsed > 0 {
+                        counter.fetch_add(lapsed as u64, Ordering::Relaxed);
+                        tracing::debug!(lapsed, "holds expired");
+                    }
                 }
-            }
-        })?;
-        Ok(HoldSweeper { stop: Some(stop), thread: Some(thread), lapsed_total })
+            })?;
+        Ok(HoldSweeper {
+            stop: Some(stop),
+            thread: Some(thread),
+            lapsed_total,
+        })
     }
 }
 

@@ -22,10 +22,9 @@ pub use ids::{
 };
 pub use money::{Currency, Money};
 pub use order::{
-    Actor, Order, OrderChanged, OrderEvent, OrderEventData, OrderEventKind, OrderLine,
-    OrderPlaced, OrderStatus, Payment, PaymentFailed, PaymentMethod, PaymentStatus,
-    PaymentTransaction, PlacedLine, ShippingAddress, Totals, TransactionKind,
-    TransactionOutcome,
+    Actor, Order, OrderChanged, OrderEvent, OrderEventData, OrderEventKind, OrderLine, OrderPlaced,
+    OrderStatus, Payment, PaymentFailed, PaymentMethod, PaymentStatus, PaymentTransaction,
+    PlacedLine, ShippingAddress, Totals, TransactionKind, TransactionOutcome,
 };
 pub use product::{
     ATTRIBUTE_KEY_CHARS_MAX, ATTRIBUTE_VALUE_CHARS_MAX, ATTRIBUTES_MAX, BRAND_CHARS_MAX,
@@ -37,5 +36,5 @@ pub use product::{
 pub use stock::{LowStock, StockAdjustment};
 pub use text::{fold, hex_decode, hex_encode};
 pub use time::Timestamp;
-pub use validate::{ValidationError, validate_sku};
 pub(crate) use validate::line as validate_line;
+pub use validate::{ValidationError, validate_sku};

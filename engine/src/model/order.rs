@@ -54,7 +54,9 @@ impl OrderStatus {
 
     /// Parses the API word.
     pub fn parse(word: &str) -> Option<OrderStatus> {
-        OrderStatus::ALL.into_iter().find(|status| status.as_str() == word)
+        OrderStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == word)
     }
 
     /// Its position in [`OrderStatus::ALL`].
@@ -494,9 +496,15 @@ mod tests {
         let admin = Actor::Admin(UserId::from_raw(3));
         let json = serde_json::to_string(&admin).expect("serialize");
         assert_eq!(json, format!("\"{}\"", UserId::from_raw(3)));
-        assert_eq!(serde_json::to_string(&Actor::System).expect("serialize"), "\"system\"");
+        assert_eq!(
+            serde_json::to_string(&Actor::System).expect("serialize"),
+            "\"system\""
+        );
         let bytes = postcard::to_allocvec(&admin).expect("serialize");
-        assert_eq!(postcard::from_bytes::<Actor>(&bytes).expect("decode"), admin);
+        assert_eq!(
+            postcard::from_bytes::<Actor>(&bytes).expect("decode"),
+            admin
+        );
         assert!(postcard::from_bytes::<Actor>(&[9, 0]).is_err());
     }
 
@@ -506,7 +514,10 @@ mod tests {
             assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
             assert_eq!(OrderStatus::ALL[status.index()], status);
         }
-        assert_eq!(PaymentMethod::parse("bank_transfer"), Some(PaymentMethod::BankTransfer));
+        assert_eq!(
+            PaymentMethod::parse("bank_transfer"),
+            Some(PaymentMethod::BankTransfer)
+        );
         assert_eq!(PaymentMethod::parse("cash"), None);
         let json = serde_json::to_string(&PaymentStatus::PartiallyRefunded).expect("json");
         assert_eq!(json, "\"partially_refunded\"");

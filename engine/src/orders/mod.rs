@@ -27,15 +27,15 @@ use std::fmt;
 use parking_lot::RwLock;
 use redb::ReadableTable;
 
-pub use query::{OrderEventPage, OrderPage, ORDER_PAGE_LIMIT_DEFAULT, ORDER_PAGE_LIMIT_MAX};
+pub use query::{ORDER_PAGE_LIMIT_DEFAULT, ORDER_PAGE_LIMIT_MAX, OrderEventPage, OrderPage};
 pub(crate) use record::{
     LogRecord, OrderBody, OrderRecord, PaymentRecord, decode_order, encode_body, encode_with_id,
 };
 
+use crate::Result;
 use crate::cart::KeyedLocks;
 use crate::model::OrderStatus;
 use crate::store::{Store, StoreError, tables};
-use crate::Result;
 
 /// Longest wait for another transition of the same order.
 pub const ORDER_LOCK_WAIT_MS_MAX: u64 = 30_000;
@@ -170,7 +170,12 @@ impl StatusIndex {
 
     /// Up to `limit` ids with `status` below `before`, newest first.
     pub(crate) fn page(&self, status: OrderStatus, before: u64, limit: usize) -> Vec<u64> {
-        self.by_status[status.index()].range(..before).rev().take(limit).copied().collect()
+        self.by_status[status.index()]
+            .range(..before)
+            .rev()
+            .take(limit)
+            .copied()
+            .collect()
     }
 }
 
@@ -192,7 +197,10 @@ impl Orders {
             let head = record::decode_head(value.value())?;
             index.insert(head.status, head.id.raw());
         }
-        Ok(Orders { locks: KeyedLocks::default(), index: RwLock::new(index) })
+        Ok(Orders {
+            locks: KeyedLocks::default(),
+            index: RwLock::new(index),
+        })
     }
 }
 
@@ -217,7 +225,10 @@ mod tests {
         ];
         for from in S::ALL {
             for action in [A::MarkPaid, A::Cancel, A::Ship, A::Deliver, A::Refund] {
-                let expected = allowed.iter().find(|(f, a, _)| *f == from && *a == action).map(|(_, _, to)| *to);
+                let expected = allowed
+                    .iter()
+                    .find(|(f, a, _)| *f == from && *a == action)
+                    .map(|(_, _, to)| *to);
                 assert_eq!(next_status(from, action), expected, "{from} {action}");
             }
         }

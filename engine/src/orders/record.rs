@@ -116,10 +116,16 @@ pub(crate) fn encode_body(body: &OrderBody) -> Vec<u8> {
 
 /// Reads the [`OrderHead`] prefix of a stored order, ignoring the rest.
 pub(crate) fn decode_head(bytes: &[u8]) -> Result<OrderHead, StoreError> {
-    let corrupt = |error| StoreError::Corrupt { table: "orders", error };
+    let corrupt = |error| StoreError::Corrupt {
+        table: "orders",
+        error,
+    };
     let (&version, body) = bytes.split_first().ok_or(corrupt(CodecError::Empty))?;
     if version != RECORD_FORMAT_VERSION {
-        return Err(corrupt(CodecError::UnsupportedVersion { found: version, supported: RECORD_FORMAT_VERSION }));
+        return Err(corrupt(CodecError::UnsupportedVersion {
+            found: version,
+            supported: RECORD_FORMAT_VERSION,
+        }));
     }
     postcard::take_from_bytes::<OrderHead>(body)
         .map(|(head, _)| head)
@@ -214,7 +220,10 @@ mod tests {
         for raw in [1, 127, 128, 300, u64::MAX] {
             let id = OrderId::from_raw(raw);
             let spliced = encode_with_id(id, &encode_body(&body));
-            let full = encode(&OrderRecord { id, body: body.clone() });
+            let full = encode(&OrderRecord {
+                id,
+                body: body.clone(),
+            });
             assert_eq!(spliced, full);
             assert_eq!(decode::<OrderRecord>(&spliced).expect("decode").id, id);
             let head = decode_head(&spliced).expect("head");

@@ -14,14 +14,14 @@ use std::time::Duration;
 use redb::ReadableTable;
 
 use super::{
-    LogRecord, ORDER_LOCK_WAIT_MS_MAX, OrderAction, PAYMENT_TRANSACTIONS_MAX, OrderError, OrderRecord, PaymentRecord,
-    decode_order, next_status,
+    LogRecord, ORDER_LOCK_WAIT_MS_MAX, OrderAction, OrderError, OrderRecord,
+    PAYMENT_TRANSACTIONS_MAX, PaymentRecord, decode_order, next_status,
 };
 use crate::inventory::durable;
 use crate::model::{
-    Actor, Event, Money, Order, OrderChanged, OrderEventData, OrderEventKind, OrderId,
-    OrderStatus, PaymentStatus, PaymentTransaction, Timestamp, TransactionKind,
-    TransactionOutcome, ValidationError,
+    Actor, Event, Money, Order, OrderChanged, OrderEventData, OrderEventKind, OrderId, OrderStatus,
+    PaymentStatus, PaymentTransaction, Timestamp, TransactionKind, TransactionOutcome,
+    ValidationError,
 };
 use crate::store::codec::encode;
 use crate::store::{StoreError, tables};
@@ -42,7 +42,13 @@ struct Prepared {
 
 impl Engine {
     /// Applies `action` to order `id` on behalf of `actor`.
-    pub(crate) fn transition_order(&self, id: OrderId, actor: Actor, action: OrderAction, amount: Option<Money>) -> Result<Order> {
+    pub(crate) fn transition_order(
+        &self,
+        id: OrderId,
+        actor: Actor,
+        action: OrderAction,
+        amount: Option<Money>,
+    ) -> Result<Order> {
         let orders = &self.inner.orders;
         let _guard = orders
             .locks
@@ -71,10 +77,18 @@ impl Engine {
             to_status: to,
             actor,
             at: now,
-            data: OrderEventData { amount: moved, payment_status: Some(after.body.payment.status) },
+            data: OrderEventData {
+                amount: moved,
+                payment_status: Some(after.body.payment.status),
+            },
         };
         let restock = match action {
-            OrderAction::Cancel => after.body.lines.iter().map(|l| (l.product_id.raw(), l.quantity)).collect(),
+            OrderAction::Cancel => after
+                .body
+                .lines
+                .iter()
+                .map(|l| (l.product_id.raw(), l.quantity))
+                .collect(),
             _ => Vec::new(),
         };
         let prepared = Prepared {
@@ -83,7 +97,10 @@ impl Engine {
             after: encode(&after),
             log_seq: after.body.log_len,
             log: encode(&log),
-            event: Event::OrderChanged(OrderChanged { user_id: after.body.user_id, entry: log.view(id, after.body.log_len) }),
+            event: Event::OrderChanged(OrderChanged {
+                user_id: after.body.user_id,
+                entry: log.view(id, after.body.log_len),
+            }),
             restock,
             from,
             to,
@@ -97,7 +114,12 @@ impl Engine {
         let txn = self.inner.store.read()?;
         let table = txn.open_table(tables::ORDERS).map_err(StoreError::from)?;
         let not_found = || Error::Order(OrderError::NotFound { id: id.to_string() });
-        let bytes = table.get(id.raw()).map_err(StoreError::from)?.ok_or_else(not_found)?.value().to_vec();
+        let bytes = table
+            .get(id.raw())
+            .map_err(StoreError::from)?
+            .ok_or_else(not_found)?
+            .value()
+            .to_vec();
         let record = decode_order(&bytes)?;
         match viewer {
             Actor::Customer(user) if record.body.user_id != Some(user) => Err(not_found()),
@@ -106,7 +128,13 @@ impl Engine {
     }
 
     /// Moves the money `action` needs; returns the log kind and the amount moved.
-    fn move_money(&self, payment: &mut PaymentRecord, action: OrderAction, amount: Option<Money>, now: Timestamp) -> Result<(OrderEventKind, Option<Money>)> {
+    fn move_money(
+        &self,
+        payment: &mut PaymentRecord,
+        action: OrderAction,
+        amount: Option<Money>,
+        now: Timestamp,
+    ) -> Result<(OrderEventKind, Option<Money>)> {
         match action {
             OrderAction::MarkPaid => {
                 payment.transactions.push(PaymentTransaction {
@@ -127,7 +155,11 @@ impl Engine {
                     payment.status = PaymentStatus::Voided;
                     return Ok((OrderEventKind::Cancelled, None));
                 }
-                let moved = self.refund_payment(payment, Money::new(refundable, payment.amount.currency), now)?;
+                let moved = self.refund_payment(
+                    payment,
+                    Money::new(refundable, payment.amount.currency),
+                    now,
+                )?;
                 Ok((OrderEventKind::Cancelled, Some(moved)))
             }
             OrderAction::Refund => {
@@ -135,20 +167,42 @@ impl Engine {
                 let currency = payment.amount.currency;
                 let amount = amount.unwrap_or(Money::new(refundable, currency));
                 if amount.currency != currency {
-                    let message = format!("`amount.currency` must be the order's currency, {currency}");
-                    return Err(ValidationError::new("amount.currency", "currency_mismatch", message).into());
+                    let message =
+                        format!("`amount.currency` must be the order's currency, {currency}");
+                    return Err(ValidationError::new(
+                        "amount.currency",
+                        "currency_mismatch",
+                        message,
+                    )
+                    .into());
                 }
                 if amount.amount == 0 && refundable > 0 {
-                    return Err(ValidationError::new("amount.amount", "out_of_range", "`amount.amount` must be more than 0").into());
+                    return Err(ValidationError::new(
+                        "amount.amount",
+                        "out_of_range",
+                        "`amount.amount` must be more than 0",
+                    )
+                    .into());
                 }
                 if amount.amount > refundable || refundable == 0 {
-                    return Err(OrderError::RefundExceedsPaid { requested: amount.amount, refundable }.into());
+                    return Err(OrderError::RefundExceedsPaid {
+                        requested: amount.amount,
+                        refundable,
+                    }
+                    .into());
                 }
                 if payment.transactions.len() >= PAYMENT_TRANSACTIONS_MAX {
-                    return Err(OrderError::HistoryFull { max: PAYMENT_TRANSACTIONS_MAX }.into());
+                    return Err(OrderError::HistoryFull {
+                        max: PAYMENT_TRANSACTIONS_MAX,
+                    }
+                    .into());
                 }
                 let moved = self.refund_payment(payment, amount, now)?;
-                let kind = if payment.refundable() == 0 { OrderEventKind::Refunded } else { OrderEventKind::PartiallyRefunded };
+                let kind = if payment.refundable() == 0 {
+                    OrderEventKind::Refunded
+                } else {
+                    OrderEventKind::PartiallyRefunded
+                };
                 Ok((kind, Some(moved)))
             }
         }
@@ -156,12 +210,21 @@ impl Engine {
 
     /// Refunds `amount` (through the provider when it captured the money, else as a
     /// manual record) and updates the payment's status and history.
-    fn refund_payment(&self, payment: &mut PaymentRecord, amount: Money, now: Timestamp) -> Result<Money> {
+    fn refund_payment(
+        &self,
+        payment: &mut PaymentRecord,
+        amount: Money,
+        now: Timestamp,
+    ) -> Result<Money> {
         let reference = match &payment.authorization {
             Some(authorization) => {
                 // Derived from the history's length, which only a committed change
                 // moves: a retry after a failed commit reuses it (window R1).
-                let key = format!("{}:refund:{}", authorization.reference, payment.transactions.len());
+                let key = format!(
+                    "{}:refund:{}",
+                    authorization.reference,
+                    payment.transactions.len()
+                );
                 Some(self.inner.payments.refund(authorization, amount, &key)?.id)
             }
             None => None,
@@ -173,13 +236,30 @@ impl Engine {
             reference,
             outcome: TransactionOutcome::Succeeded,
         });
-        payment.refunded = payment.refunded.checked_add(amount).unwrap_or(payment.amount);
-        payment.status = if payment.refundable() == 0 { PaymentStatus::Refunded } else { PaymentStatus::PartiallyRefunded };
+        payment.refunded = payment
+            .refunded
+            .checked_add(amount)
+            .unwrap_or(payment.amount);
+        payment.status = if payment.refundable() == 0 {
+            PaymentStatus::Refunded
+        } else {
+            PaymentStatus::PartiallyRefunded
+        };
         Ok(amount)
     }
 
     fn commit_transition(&self, prepared: Prepared) -> Result<()> {
-        let Prepared { order, before, after, log_seq, log, event, restock, from, to } = prepared;
+        let Prepared {
+            order,
+            before,
+            after,
+            log_seq,
+            log,
+            event,
+            restock,
+            from,
+            to,
+        } = prepared;
         let restock_after = restock.clone();
         let orders = std::sync::Arc::clone(&self.inner.orders);
         let inventory = std::sync::Arc::clone(&self.inner.inventory);
@@ -187,7 +267,10 @@ impl Engine {
             move |tx| {
                 // Under the order's lock nothing else changes it; a mismatch would be
                 // a bug, refused rather than overwritten.
-                let unchanged = tx.orders()?.get(order)?.is_some_and(|stored| stored.value() == before.as_slice());
+                let unchanged = tx
+                    .orders()?
+                    .get(order)?
+                    .is_some_and(|stored| stored.value() == before.as_slice());
                 if !unchanged {
                     return Err(OrderError::Busy.into());
                 }
@@ -207,4 +290,3 @@ impl Engine {
         )
     }
 }
-

@@ -87,7 +87,9 @@ impl CircuitBreaker {
 
     /// A call got an answer (a decline included): the provider is healthy.
     pub(crate) fn on_success(&self) {
-        if self.state.load(Ordering::Acquire) == CLOSED && self.inner.lock().consecutive_failures == 0 {
+        if self.state.load(Ordering::Acquire) == CLOSED
+            && self.inner.lock().consecutive_failures == 0
+        {
             return;
         }
         let mut inner = self.inner.lock();
@@ -101,11 +103,16 @@ impl CircuitBreaker {
         let mut inner = self.inner.lock();
         inner.consecutive_failures = inner.consecutive_failures.saturating_add(1);
         let state = self.state.load(Ordering::Acquire);
-        if state == HALF_OPEN || (state == CLOSED && inner.consecutive_failures >= self.failures_max) {
+        if state == HALF_OPEN
+            || (state == CLOSED && inner.consecutive_failures >= self.failures_max)
+        {
             inner.opened_at = Instant::now();
             inner.probe_in_flight = false;
             self.state.store(OPEN, Ordering::Release);
-            tracing::warn!(failures = inner.consecutive_failures, "payment circuit opened");
+            tracing::warn!(
+                failures = inner.consecutive_failures,
+                "payment circuit opened"
+            );
         }
     }
 }
@@ -125,7 +132,11 @@ mod tests {
         for _ in 0..2 {
             breaker.on_failure();
         }
-        assert_eq!(breaker.state(), BreakerState::Closed, "a success reset the count");
+        assert_eq!(
+            breaker.state(),
+            BreakerState::Closed,
+            "a success reset the count"
+        );
         breaker.on_failure();
         assert_eq!(breaker.state(), BreakerState::Open);
         assert!(!breaker.allow());
@@ -134,7 +145,11 @@ mod tests {
         assert_eq!(breaker.state(), BreakerState::HalfOpen);
         assert!(!breaker.allow(), "one probe at a time");
         breaker.on_failure();
-        assert_eq!(breaker.state(), BreakerState::Open, "a failed probe opens it again");
+        assert_eq!(
+            breaker.state(),
+            BreakerState::Open,
+            "a failed probe opens it again"
+        );
         std::thread::sleep(Duration::from_millis(40));
         assert!(breaker.allow());
         breaker.on_success();

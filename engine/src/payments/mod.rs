@@ -24,7 +24,7 @@ use std::time::Duration;
 pub use breaker::BreakerState;
 pub use card::{CARD_DIGITS_MAX, CARD_DIGITS_MIN, validate_card_number};
 pub use provider::{
-    AuthorizeRequest, Authorization, DeclineCode, PaymentProvider, ProviderError, ProviderPayment,
+    Authorization, AuthorizeRequest, DeclineCode, PaymentProvider, ProviderError, ProviderPayment,
     Settlement,
 };
 pub use test_provider::{
@@ -32,8 +32,8 @@ pub use test_provider::{
     TEST_PROVIDER_PAYMENTS_MAX, TestProvider, TestProviderConfig,
 };
 
-use breaker::CircuitBreaker;
 use crate::model::{Money, Timestamp};
+use breaker::CircuitBreaker;
 
 /// Most attempts of one provider call (first try included).
 pub const PAYMENT_ATTEMPTS_MAX: u32 = 10;
@@ -129,7 +129,9 @@ pub(crate) struct Payments {
 
 impl std::fmt::Debug for Payments {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Payments").field("breaker", &self.breaker.state()).finish_non_exhaustive()
+        f.debug_struct("Payments")
+            .field("breaker", &self.breaker.state())
+            .finish_non_exhaustive()
     }
 }
 
@@ -140,7 +142,10 @@ impl Payments {
             attempts: config.attempts.clamp(1, PAYMENT_ATTEMPTS_MAX),
             backoff_base_ms: config.backoff_base_ms,
             backoff_max_ms: config.backoff_max_ms.max(config.backoff_base_ms),
-            breaker: CircuitBreaker::new(config.breaker_failures_max, Duration::from_millis(config.breaker_cooldown_ms)),
+            breaker: CircuitBreaker::new(
+                config.breaker_failures_max,
+                Duration::from_millis(config.breaker_cooldown_ms),
+            ),
         }
     }
 
@@ -152,18 +157,26 @@ impl Payments {
     /// "equal jitter" (half fixed, half random) so that callers failing together do
     /// not retry together.
     fn backoff(&self, retry: u32) -> Duration {
-        let exponential = self.backoff_base_ms.saturating_mul(1u64 << retry.saturating_sub(1).min(20));
+        let exponential = self
+            .backoff_base_ms
+            .saturating_mul(1u64 << retry.saturating_sub(1).min(20));
         let cap = exponential.min(self.backoff_max_ms);
         let half = cap / 2;
         Duration::from_millis(half + rand::random_range(0..=cap - half))
     }
 
     /// Runs `call` through the breaker with retries on transient failures.
-    fn call<T>(&self, what: &'static str, mut call: impl FnMut(&dyn PaymentProvider) -> Result<T, ProviderError>) -> Result<T, PaymentError> {
+    fn call<T>(
+        &self,
+        what: &'static str,
+        mut call: impl FnMut(&dyn PaymentProvider) -> Result<T, ProviderError>,
+    ) -> Result<T, PaymentError> {
         let mut attempt = 0;
         loop {
             if !self.breaker.allow() {
-                return Err(PaymentError::Unavailable { reason: "the payment circuit is open".into() });
+                return Err(PaymentError::Unavailable {
+                    reason: "the payment circuit is open".into(),
+                });
             }
             attempt += 1;
             match call(self.provider.as_ref()) {
@@ -183,7 +196,9 @@ impl Payments {
                     self.breaker.on_failure();
                     tracing::debug!(%transient, attempt, what, "provider call failed");
                     if attempt >= self.attempts {
-                        return Err(PaymentError::Unavailable { reason: transient.to_string() });
+                        return Err(PaymentError::Unavailable {
+                            reason: transient.to_string(),
+                        });
                     }
                     std::thread::sleep(self.backoff(attempt));
                 }
@@ -191,25 +206,47 @@ impl Payments {
         }
     }
 
-    pub(crate) fn authorize(&self, request: &AuthorizeRequest) -> Result<Authorization, PaymentError> {
+    pub(crate) fn authorize(
+        &self,
+        request: &AuthorizeRequest,
+    ) -> Result<Authorization, PaymentError> {
         self.call("authorize", |provider| provider.authorize(request))
     }
 
-    pub(crate) fn capture(&self, authorization: &Authorization, key: &str) -> Result<Settlement, PaymentError> {
+    pub(crate) fn capture(
+        &self,
+        authorization: &Authorization,
+        key: &str,
+    ) -> Result<Settlement, PaymentError> {
         self.call("capture", |provider| provider.capture(authorization, key))
     }
 
-    pub(crate) fn void(&self, authorization: &Authorization, key: &str) -> Result<(), PaymentError> {
+    pub(crate) fn void(
+        &self,
+        authorization: &Authorization,
+        key: &str,
+    ) -> Result<(), PaymentError> {
         self.call("void", |provider| provider.void(authorization, key))
     }
 
-    pub(crate) fn refund(&self, authorization: &Authorization, amount: Money, key: &str) -> Result<Settlement, PaymentError> {
-        self.call("refund", |provider| provider.refund(authorization, amount, key))
+    pub(crate) fn refund(
+        &self,
+        authorization: &Authorization,
+        amount: Money,
+        key: &str,
+    ) -> Result<Settlement, PaymentError> {
+        self.call("refund", |provider| {
+            provider.refund(authorization, amount, key)
+        })
     }
 
     /// Provider listing for reconciliation: no retries beyond the usual, and it does
     /// count against the breaker like any call.
-    pub(crate) fn payments_since(&self, since: Timestamp, limit: usize) -> Result<Vec<ProviderPayment>, PaymentError> {
+    pub(crate) fn payments_since(
+        &self,
+        since: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<ProviderPayment>, PaymentError> {
         self.call("list", |provider| provider.payments_since(since, limit))
     }
 }
@@ -219,7 +256,11 @@ mod tests {
     use super::*;
     use crate::model::{Currency, PaymentMethod};
 
-    fn payments(provider: &Arc<TestProvider>, attempts: u32, breaker_failures_max: u32) -> Payments {
+    fn payments(
+        provider: &Arc<TestProvider>,
+        attempts: u32,
+        breaker_failures_max: u32,
+    ) -> Payments {
         Payments::new(&PaymentsConfig {
             provider: Arc::clone(provider) as Arc<dyn PaymentProvider>,
             attempts,
@@ -246,7 +287,12 @@ mod tests {
         let payments = payments(&provider, 3, 2);
         for n in 0..5 {
             let declined = payments.authorize(&request(&format!("d{n}"), TEST_CARD_DECLINED));
-            assert_eq!(declined, Err(PaymentError::Declined { code: DeclineCode::CardDeclined }));
+            assert_eq!(
+                declined,
+                Err(PaymentError::Declined {
+                    code: DeclineCode::CardDeclined
+                })
+            );
         }
         assert_eq!(provider.calls(), 5, "one call each");
         assert_eq!(payments.breaker_state(), BreakerState::Closed);
@@ -267,7 +313,10 @@ mod tests {
         assert_eq!(provider.calls(), 4, "the fourth failure opened the circuit");
         assert_eq!(payments.breaker_state(), BreakerState::Open);
         provider.set_transient_failures_per_million(0);
-        assert!(matches!(payments.authorize(&request("t3", TEST_CARD_SUCCESS)), Err(PaymentError::Unavailable { .. })));
+        assert!(matches!(
+            payments.authorize(&request("t3", TEST_CARD_SUCCESS)),
+            Err(PaymentError::Unavailable { .. })
+        ));
         assert_eq!(provider.calls(), 4, "refused without a call while open");
     }
 

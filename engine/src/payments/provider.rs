@@ -139,7 +139,11 @@ pub trait PaymentProvider: Send + Sync {
         idempotency_key: &str,
     ) -> Result<Settlement, ProviderError>;
     /// Releases an authorization that was not captured.
-    fn void(&self, authorization: &Authorization, idempotency_key: &str) -> Result<(), ProviderError>;
+    fn void(
+        &self,
+        authorization: &Authorization,
+        idempotency_key: &str,
+    ) -> Result<(), ProviderError>;
     /// Gives back `amount` of what was captured.
     fn refund(
         &self,

@@ -13,7 +13,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use super::provider::{
-    AuthorizeRequest, Authorization, DeclineCode, PaymentProvider, ProviderError, ProviderPayment,
+    Authorization, AuthorizeRequest, DeclineCode, PaymentProvider, ProviderError, ProviderPayment,
     Settlement,
 };
 use crate::model::{Money, PaymentMethod, Timestamp};
@@ -81,7 +81,9 @@ impl TestProvider {
     pub fn new(config: TestProviderConfig) -> TestProvider {
         TestProvider {
             latency_ms: AtomicU64::new(config.latency_ms),
-            failures_per_million: AtomicU32::new(config.transient_failures_per_million.min(PER_MILLION)),
+            failures_per_million: AtomicU32::new(
+                config.transient_failures_per_million.min(PER_MILLION),
+            ),
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             next_id: AtomicU64::new(1),
             calls: AtomicU64::new(0),
@@ -95,7 +97,8 @@ impl TestProvider {
 
     /// Changes the transient failure rate of later calls.
     pub fn set_transient_failures_per_million(&self, rate: u32) {
-        self.failures_per_million.store(rate.min(PER_MILLION), Ordering::Relaxed);
+        self.failures_per_million
+            .store(rate.min(PER_MILLION), Ordering::Relaxed);
     }
 
     /// Calls received, every kind and every retry included.
@@ -104,9 +107,11 @@ impl TestProvider {
     }
 
     fn shard(&self, reference: &str) -> &Mutex<Shard> {
-        let hash = reference.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-        });
+        let hash = reference
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+            });
         &self.shards[(hash as usize) & (SHARDS - 1)]
     }
 
@@ -119,7 +124,9 @@ impl TestProvider {
         }
         let rate = self.failures_per_million.load(Ordering::Relaxed);
         if rate > 0 && rand::random_range(0..PER_MILLION) < rate {
-            return Err(ProviderError::Transient { message: "injected failure".into() });
+            return Err(ProviderError::Transient {
+                message: "injected failure".into(),
+            });
         }
         Ok(())
     }
@@ -152,7 +159,9 @@ impl TestProvider {
 fn decline_of(request: &AuthorizeRequest) -> Option<DeclineCode> {
     match (request.method, request.card_number.as_deref()) {
         (PaymentMethod::Card, Some(TEST_CARD_DECLINED)) => Some(DeclineCode::CardDeclined),
-        (PaymentMethod::Card, Some(TEST_CARD_INSUFFICIENT_FUNDS)) => Some(DeclineCode::InsufficientFunds),
+        (PaymentMethod::Card, Some(TEST_CARD_INSUFFICIENT_FUNDS)) => {
+            Some(DeclineCode::InsufficientFunds)
+        }
         (PaymentMethod::Card, None) => Some(DeclineCode::CardDeclined),
         _ => None,
     }
@@ -160,7 +169,9 @@ fn decline_of(request: &AuthorizeRequest) -> Option<DeclineCode> {
 
 fn forget_oldest(shard: &mut Shard) {
     while shard.payments.len() > TEST_PROVIDER_PAYMENTS_MAX / SHARDS {
-        let Some(oldest) = shard.arrival.pop_front() else { break };
+        let Some(oldest) = shard.arrival.pop_front() else {
+            break;
+        };
         if let Some((_, keys)) = shard.payments.remove(&oldest) {
             keys.iter().for_each(|key| {
                 shard.outcomes.remove(key);
@@ -169,7 +180,10 @@ fn forget_oldest(shard: &mut Shard) {
     }
 }
 
-fn answer<T>(outcome: Outcome, pick: impl FnOnce(Outcome) -> Option<T>) -> Result<T, ProviderError> {
+fn answer<T>(
+    outcome: Outcome,
+    pick: impl FnOnce(Outcome) -> Option<T>,
+) -> Result<T, ProviderError> {
     match outcome {
         Outcome::Failed(error) => Err(error),
         other => pick(other).ok_or_else(|| ProviderError::Rejected {
@@ -202,7 +216,9 @@ impl PaymentProvider for TestProvider {
                 voided: false,
                 created_at: Timestamp::now(),
             };
-            shard.payments.insert(reference.to_string(), (payment, Vec::new()));
+            shard
+                .payments
+                .insert(reference.to_string(), (payment, Vec::new()));
             shard.arrival.push_back(reference.to_string());
             forget_oldest(shard);
             Outcome::Authorized(authorization)
@@ -213,10 +229,18 @@ impl PaymentProvider for TestProvider {
         })
     }
 
-    fn capture(&self, authorization: &Authorization, key: &str) -> Result<Settlement, ProviderError> {
+    fn capture(
+        &self,
+        authorization: &Authorization,
+        key: &str,
+    ) -> Result<Settlement, ProviderError> {
         self.enter()?;
         let outcome = self.keyed(&authorization.reference, key, |shard| {
-            let rejected = |message: &str| Outcome::Failed(ProviderError::Rejected { message: message.into() });
+            let rejected = |message: &str| {
+                Outcome::Failed(ProviderError::Rejected {
+                    message: message.into(),
+                })
+            };
             let Some((payment, _)) = shard.payments.get_mut(&authorization.reference) else {
                 return rejected("unknown authorization");
             };
@@ -224,7 +248,10 @@ impl PaymentProvider for TestProvider {
                 return rejected("authorization already voided or captured");
             }
             payment.captured = payment.authorization.amount.amount;
-            Outcome::Settled(Settlement { id: self.new_id("tpc"), amount: payment.authorization.amount })
+            Outcome::Settled(Settlement {
+                id: self.new_id("tpc"),
+                amount: payment.authorization.amount,
+            })
         });
         answer(outcome, |o| match o {
             Outcome::Settled(settlement) => Some(settlement),
@@ -240,13 +267,20 @@ impl PaymentProvider for TestProvider {
                     payment.voided = true;
                     Outcome::Voided
                 }
-                _ => Outcome::Failed(ProviderError::Rejected { message: "nothing to void".into() }),
+                _ => Outcome::Failed(ProviderError::Rejected {
+                    message: "nothing to void".into(),
+                }),
             }
         });
         answer(outcome, |o| matches!(o, Outcome::Voided).then_some(()))
     }
 
-    fn refund(&self, authorization: &Authorization, amount: Money, key: &str) -> Result<Settlement, ProviderError> {
+    fn refund(
+        &self,
+        authorization: &Authorization,
+        amount: Money,
+        key: &str,
+    ) -> Result<Settlement, ProviderError> {
         self.enter()?;
         let outcome = self.keyed(&authorization.reference, key, |shard| {
             match shard.payments.get_mut(&authorization.reference) {
@@ -256,9 +290,14 @@ impl PaymentProvider for TestProvider {
                         && amount.amount <= payment.outstanding() =>
                 {
                     payment.refunded += amount.amount;
-                    Outcome::Settled(Settlement { id: self.new_id("tpr"), amount })
+                    Outcome::Settled(Settlement {
+                        id: self.new_id("tpr"),
+                        amount,
+                    })
                 }
-                _ => Outcome::Failed(ProviderError::Rejected { message: "refund beyond the capture".into() }),
+                _ => Outcome::Failed(ProviderError::Rejected {
+                    message: "refund beyond the capture".into(),
+                }),
             }
         });
         answer(outcome, |o| match o {
@@ -269,14 +308,28 @@ impl PaymentProvider for TestProvider {
 
     fn payment(&self, reference: &str) -> Result<Option<ProviderPayment>, ProviderError> {
         let shard = self.shard(reference).lock();
-        Ok(shard.payments.get(reference).map(|(payment, _)| payment.clone()))
+        Ok(shard
+            .payments
+            .get(reference)
+            .map(|(payment, _)| payment.clone()))
     }
 
-    fn payments_since(&self, since: Timestamp, limit: usize) -> Result<Vec<ProviderPayment>, ProviderError> {
+    fn payments_since(
+        &self,
+        since: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<ProviderPayment>, ProviderError> {
         let mut found: Vec<ProviderPayment> = Vec::new();
         for shard in self.shards.iter() {
             let shard = shard.lock();
-            found.extend(shard.payments.values().map(|(p, _)| p).filter(|p| p.created_at >= since).cloned());
+            found.extend(
+                shard
+                    .payments
+                    .values()
+                    .map(|(p, _)| p)
+                    .filter(|p| p.created_at >= since)
+                    .cloned(),
+            );
         }
         found.sort_by(|a, b| (a.created_at, &a.reference).cmp(&(b.created_at, &b.reference)));
         found.truncate(limit);
@@ -302,22 +355,51 @@ mod tests {
     #[test]
     fn test_cards_and_idempotent_keys() {
         let provider = TestProvider::default();
-        let auth = provider.authorize(&request("k1", "r1", TEST_CARD_SUCCESS)).expect("ok");
-        let again = provider.authorize(&request("k1", "r1", TEST_CARD_SUCCESS)).expect("ok");
+        let auth = provider
+            .authorize(&request("k1", "r1", TEST_CARD_SUCCESS))
+            .expect("ok");
+        let again = provider
+            .authorize(&request("k1", "r1", TEST_CARD_SUCCESS))
+            .expect("ok");
         assert_eq!(auth, again, "same key, same authorization");
         let capture = provider.capture(&auth, "c1").expect("capture");
         assert_eq!(provider.capture(&auth, "c1").expect("replayed"), capture);
-        assert!(matches!(provider.capture(&auth, "c2"), Err(ProviderError::Rejected { .. })));
+        assert!(matches!(
+            provider.capture(&auth, "c2"),
+            Err(ProviderError::Rejected { .. })
+        ));
         let declined = provider.authorize(&request("k2", "r2", TEST_CARD_DECLINED));
-        assert_eq!(declined, Err(ProviderError::Declined { code: DeclineCode::CardDeclined }));
+        assert_eq!(
+            declined,
+            Err(ProviderError::Declined {
+                code: DeclineCode::CardDeclined
+            })
+        );
         let poor = provider.authorize(&request("k3", "r3", TEST_CARD_INSUFFICIENT_FUNDS));
-        assert_eq!(poor, Err(ProviderError::Declined { code: DeclineCode::InsufficientFunds }));
+        assert_eq!(
+            poor,
+            Err(ProviderError::Declined {
+                code: DeclineCode::InsufficientFunds
+            })
+        );
         let half = Money::new(400, Currency::USD);
         provider.refund(&auth, half, "f1").expect("partial refund");
-        assert!(provider.refund(&auth, Money::new(601, Currency::USD), "f2").is_err(), "beyond");
+        assert!(
+            provider
+                .refund(&auth, Money::new(601, Currency::USD), "f2")
+                .is_err(),
+            "beyond"
+        );
         let listed = provider.payments_since(Timestamp::EPOCH, 10).expect("list");
         assert_eq!(listed.len(), 1, "declines hold nothing");
-        assert_eq!((listed[0].captured, listed[0].refunded, listed[0].outstanding()), (1_000, 400, 600));
+        assert_eq!(
+            (
+                listed[0].captured,
+                listed[0].refunded,
+                listed[0].outstanding()
+            ),
+            (1_000, 400, 600)
+        );
     }
 
     #[test]
@@ -329,7 +411,11 @@ mod tests {
         let failed = provider.authorize(&request("k", "r", TEST_CARD_SUCCESS));
         assert!(matches!(failed, Err(ProviderError::Transient { .. })));
         provider.set_transient_failures_per_million(0);
-        assert!(provider.authorize(&request("k", "r", TEST_CARD_SUCCESS)).is_ok());
+        assert!(
+            provider
+                .authorize(&request("k", "r", TEST_CARD_SUCCESS))
+                .is_ok()
+        );
         assert_eq!(provider.calls(), 2);
     }
 }

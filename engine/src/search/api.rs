@@ -37,7 +37,10 @@ impl crate::Engine {
         loop {
             let target = self.inner.store.committed_event_seq();
             let left = deadline.saturating_duration_since(Instant::now());
-            let indexed = self.inner.indexer.wait_indexed(target, left.min(Duration::from_millis(100)));
+            let indexed = self
+                .inner
+                .indexer
+                .wait_indexed(target, left.min(Duration::from_millis(100)));
             if indexed && self.is_ready() {
                 return true;
             }

@@ -240,4 +240,5 @@ impl From<tantivy::directory::error::OpenDirectoryError> for SearchError {
         SearchError::Index(Arc::new(error.into()))
     }
 }
-#[cfg(test)] mod scratch_stats;
+#[cfg(test)]
+mod scratch_stats;

@@ -23,11 +23,11 @@ use redb::{Database, Durability, ReadableTable, Table, WriteTransaction};
 
 use super::StoreError;
 use super::codec::encode;
+use super::tables::{CARTS, IDEMPOTENCY, ORDER_LOG, ORDERS, USER_ORDERS, VOUCHER_USES};
 use super::tables::{
     CATEGORIES, CATEGORY_CHILDREN, EVENTS, META, META_NEXT_CATEGORY_ID, META_NEXT_EVENT_SEQ,
     META_NEXT_PRODUCT_ID, PRODUCTS, SKUS, STOCK,
 };
-use super::tables::{CARTS, IDEMPOTENCY, ORDER_LOG, ORDERS, USER_ORDERS, VOUCHER_USES};
 use crate::model::{Event, EventRecord, Timestamp};
 
 /// Most jobs applied in one write transaction. Bounds the latency a batch adds and the
@@ -73,7 +73,10 @@ const COUNTERS: [(Counter, &str); 10] = [
 const _: () = {
     let mut slot = 0;
     while slot < COUNTERS.len() {
-        assert!(COUNTERS[slot].0 as usize == slot, "COUNTERS is ordered like Counter");
+        assert!(
+            COUNTERS[slot].0 as usize == slot,
+            "COUNTERS is ordered like Counter"
+        );
         slot += 1;
     }
 };

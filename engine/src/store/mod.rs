@@ -222,7 +222,6 @@ impl Store {
     pub(crate) fn stats(&self) -> &CommitterStats {
         &self.stats
     }
-
 }
 
 impl Drop for Store {

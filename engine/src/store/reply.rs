@@ -32,8 +32,17 @@ pub(crate) struct ReplyReceiver<T> {
 
 /// A new slot and its two ends.
 pub(crate) fn reply<T>() -> (ReplySender<T>, ReplyReceiver<T>) {
-    let slot = Arc::new(Slot { value: Mutex::new(None), filled: Condvar::new() });
-    (ReplySender { slot: Arc::clone(&slot), sent: false }, ReplyReceiver { slot })
+    let slot = Arc::new(Slot {
+        value: Mutex::new(None),
+        filled: Condvar::new(),
+    });
+    (
+        ReplySender {
+            slot: Arc::clone(&slot),
+            sent: false,
+        },
+        ReplyReceiver { slot },
+    )
 }
 
 impl<T> ReplySender<T> {
@@ -80,6 +89,9 @@ mod tests {
         assert_eq!(receiver.wait().expect("value"), 7);
         let (sender, receiver) = reply::<u32>();
         drop(sender);
-        assert!(matches!(receiver.wait(), Err(Error::Store(StoreError::Closed))));
+        assert!(matches!(
+            receiver.wait(),
+            Err(Error::Store(StoreError::Closed))
+        ));
     }
 }

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use emporium::model::PaymentMethod;
 use emporium::{
     AddressInput, Cart, CategoryRef, CheckoutRequest, Config, Currency, Engine, Money, NewAddress,
     NewProduct, PaymentInput, PaymentProvider, PaymentsConfig, Product, ProductStatus,
     StoreLocation, TEST_CARD_SUCCESS, TestProvider,
 };
-use emporium::model::PaymentMethod;
 
 /// A config for tests: no sweeper thread unless asked, fast payment retries.
 pub fn config(location: StoreLocation, provider: Arc<TestProvider>) -> Config {
@@ -29,12 +29,17 @@ pub fn config(location: StoreLocation, provider: Arc<TestProvider>) -> Config {
 
 pub fn memory_engine() -> (Engine, Arc<TestProvider>) {
     let provider = Arc::new(TestProvider::default());
-    let engine = Engine::open_with(config(StoreLocation::Memory, Arc::clone(&provider))).expect("open");
+    let engine =
+        Engine::open_with(config(StoreLocation::Memory, Arc::clone(&provider))).expect("open");
     (engine, provider)
 }
 
 pub fn file_engine(dir: &Path, provider: &Arc<TestProvider>) -> Engine {
-    Engine::open_with(config(StoreLocation::Directory(dir.to_path_buf()), Arc::clone(provider))).expect("open")
+    Engine::open_with(config(
+        StoreLocation::Directory(dir.to_path_buf()),
+        Arc::clone(provider),
+    ))
+    .expect("open")
 }
 
 pub fn usd(amount: u64) -> Money {
@@ -57,7 +62,9 @@ pub fn new_product(sku: &str, price: Money, stock: u64) -> NewProduct {
 }
 
 pub fn product(engine: &Engine, sku: &str, price: u64, stock: u64) -> Product {
-    engine.create_product(new_product(sku, usd(price), stock)).expect("product")
+    engine
+        .create_product(new_product(sku, usd(price), stock))
+        .expect("product")
 }
 
 pub fn address() -> AddressInput {
@@ -75,7 +82,10 @@ pub fn address() -> AddressInput {
 
 pub fn pay_with(method: PaymentMethod, card: Option<&str>) -> CheckoutRequest {
     CheckoutRequest {
-        payment: PaymentInput { method, card_number: card.map(String::from) },
+        payment: PaymentInput {
+            method,
+            card_number: card.map(String::from),
+        },
         shipping_address: address(),
         expected_version: None,
     }
@@ -97,7 +107,9 @@ pub fn cod() -> CheckoutRequest {
 pub fn cart_with(engine: &Engine, lines: &[(&str, u64)]) -> Cart {
     let mut cart = engine.create_cart(None).expect("cart");
     for &(sku, quantity) in lines {
-        cart = engine.add_cart_item(cart.id, None, None, sku, quantity).expect("add");
+        cart = engine
+            .add_cart_item(cart.id, None, None, sku, quantity)
+            .expect("add");
     }
     cart
 }

@@ -99,13 +99,15 @@ fn payment(value: &Value) -> Result<PaymentInput, ValidationError> {
 /// or a saved one's id.
 fn shipping_address(value: &Value) -> Result<AddressInput, ValidationError> {
     if let Some(text) = value.as_str() {
-        return AddressId::parse(text).map(AddressInput::Saved).ok_or_else(|| {
-            ValidationError::new(
-                "shipping_address",
-                "invalid",
-                "`shipping_address` must be an address object or a saved address id (`adr_…`)",
-            )
-        });
+        return AddressId::parse(text)
+            .map(AddressInput::Saved)
+            .ok_or_else(|| {
+                ValidationError::new(
+                    "shipping_address",
+                    "invalid",
+                    "`shipping_address` must be an address object or a saved address id (`adr_…`)",
+                )
+            });
     }
     let fields = Fields::of(value, "shipping_address")?;
     fields.only(SHIPPING_ADDRESS_FIELDS)?;
@@ -164,7 +166,8 @@ fn timestamp(value: &Value, field: &str) -> Result<Timestamp, ValidationError> {
         .as_str()
         .ok_or_else(|| type_error(field, "an RFC 3339 timestamp"))?;
     Timestamp::parse_rfc3339(text).ok_or_else(|| {
-        let message = format!("`{field}` must be an RFC 3339 timestamp such as `2030-01-01T00:00:00Z`");
+        let message =
+            format!("`{field}` must be an RFC 3339 timestamp such as `2030-01-01T00:00:00Z`");
         ValidationError::new(field, "invalid", message)
     })
 }

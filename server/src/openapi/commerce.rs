@@ -33,7 +33,10 @@ fn if_match_header() -> Value {
 }
 
 fn keyed(mut responses: Value) -> Value {
-    let conflict = responses.get("409").and_then(|value| value["description"].as_str()).map(str::to_string);
+    let conflict = responses
+        .get("409")
+        .and_then(|value| value["description"].as_str())
+        .map(str::to_string);
     let text = match conflict {
         Some(text) => format!("{text} Or the idempotency key is in use (`idempotency_conflict`, `idempotency_in_flight`)."),
         None => "The idempotency key was used with another request (`idempotency_conflict`) or is in flight (`idempotency_in_flight`).".to_string(),
@@ -43,7 +46,10 @@ fn keyed(mut responses: Value) -> Value {
 }
 
 fn cart_change(operation_id: &str, summary: &str, params: Vec<Value>, body: Option<&str>) -> Value {
-    let mut parameters = vec![path_param("id", "The cart id (`cart_…`)."), if_match_header()];
+    let mut parameters = vec![
+        path_param("id", "The cart id (`cart_…`)."),
+        if_match_header(),
+    ];
     parameters.extend(params);
     let mut responses = json!({
         "200": ok("The cart.", "Cart"),
@@ -88,13 +94,25 @@ pub(super) fn get_cart() -> Value {
 }
 
 pub(super) fn add_cart_item() -> Value {
-    let mut spec = cart_change("addCartItem", "Add units of a SKU (held for the cart); a SKU already in the cart adds to its line.", vec![], Some("CartItemInput"));
-    spec["responses"]["409"] = error_response("Not enough stock (`insufficient_stock`, `param` is the SKU), the cart is closed or busy, or the idempotency key is in use.");
+    let mut spec = cart_change(
+        "addCartItem",
+        "Add units of a SKU (held for the cart); a SKU already in the cart adds to its line.",
+        vec![],
+        Some("CartItemInput"),
+    );
+    spec["responses"]["409"] = error_response(
+        "Not enough stock (`insufficient_stock`, `param` is the SKU), the cart is closed or busy, or the idempotency key is in use.",
+    );
     spec
 }
 
 pub(super) fn update_cart_item() -> Value {
-    let mut spec = cart_change("updateCartItem", "Set a line's quantity.", vec![path_param("sku", "The SKU, percent-encoded.")], Some("CartQuantityInput"));
+    let mut spec = cart_change(
+        "updateCartItem",
+        "Set a line's quantity.",
+        vec![path_param("sku", "The SKU, percent-encoded.")],
+        Some("CartQuantityInput"),
+    );
     // A PATCH is not a POST: no idempotency key.
     if let Some(params) = spec["parameters"].as_array_mut() {
         params.retain(|param| param["name"] != "Idempotency-Key");
@@ -106,15 +124,30 @@ pub(super) fn update_cart_item() -> Value {
 }
 
 pub(super) fn remove_cart_item() -> Value {
-    cart_change("removeCartItem", "Remove a line and release its hold.", vec![path_param("sku", "The SKU, percent-encoded.")], None)
+    cart_change(
+        "removeCartItem",
+        "Remove a line and release its hold.",
+        vec![path_param("sku", "The SKU, percent-encoded.")],
+        None,
+    )
 }
 
 pub(super) fn apply_voucher() -> Value {
-    cart_change("applyVoucher", "Apply a voucher code (any case).", vec![], Some("VoucherCodeInput"))
+    cart_change(
+        "applyVoucher",
+        "Apply a voucher code (any case).",
+        vec![],
+        Some("VoucherCodeInput"),
+    )
 }
 
 pub(super) fn remove_voucher() -> Value {
-    cart_change("removeVoucher", "Take the voucher off the cart.", vec![], None)
+    cart_change(
+        "removeVoucher",
+        "Take the voucher off the cart.",
+        vec![],
+        None,
+    )
 }
 
 pub(super) fn checkout() -> Value {
@@ -220,7 +253,11 @@ fn order_move(operation_id: &str, summary: &str, body: Option<&str>) -> Value {
 }
 
 pub(super) fn cancel_order() -> Value {
-    order_move("cancelOrder", "Cancel an order before it ships (owner or admin): stock goes back, what was paid is refunded.", None)
+    order_move(
+        "cancelOrder",
+        "Cancel an order before it ships (owner or admin): stock goes back, what was paid is refunded.",
+        None,
+    )
 }
 
 pub(super) fn ship_order() -> Value {
@@ -228,11 +265,19 @@ pub(super) fn ship_order() -> Value {
 }
 
 pub(super) fn deliver_order() -> Value {
-    order_move("deliverOrder", "Record the delivery of a shipped order.", None)
+    order_move(
+        "deliverOrder",
+        "Record the delivery of a shipped order.",
+        None,
+    )
 }
 
 pub(super) fn refund_order() -> Value {
-    order_move("refundOrder", "Refund part (`amount`) or all of what was paid; more than is refundable is 409.", Some("RefundInput"))
+    order_move(
+        "refundOrder",
+        "Refund part (`amount`) or all of what was paid; more than is refundable is 409.",
+        Some("RefundInput"),
+    )
 }
 
 pub(super) fn create_voucher() -> Value {
@@ -284,94 +329,137 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
     }});
     let quantity = json!({"type": "integer", "minimum": 1, "maximum": QUANTITY_MAX});
     let code = one_line(1, VOUCHER_CODE_CHARS_MAX);
-    let statuses = json!(["pending", "paid", "shipped", "delivered", "cancelled", "refunded"]);
+    let statuses = json!([
+        "pending",
+        "paid",
+        "shipped",
+        "delivered",
+        "cancelled",
+        "refunded"
+    ]);
     vec![
-        ("Cart", json!({"type": "object", "required": ["id", "user_id", "version", "items", "voucher", "totals", "created_at", "updated_at"], "properties": {
-            "id": id("cart"),
-            "user_id": {"oneOf": [id("usr"), {"type": "null"}]},
-            "version": {"type": "integer", "minimum": 1},
-            "items": {"type": "array", "items": {"type": "object", "required": ["sku", "product_id", "name", "quantity", "unit_price", "line_total", "held", "reserved_until"], "properties": {
-                "sku": {"type": "string"}, "product_id": id("prod"), "name": {"type": "string"},
-                "quantity": quantity, "unit_price": money, "line_total": money,
-                "held": {"type": "boolean"}, "reserved_until": nullable_time,
-            }}},
-            "voucher": {"type": ["string", "null"]},
-            "totals": totals,
-            "created_at": timestamp, "updated_at": timestamp,
-        }})),
-        ("CartItemInput", json!({"type": "object", "additionalProperties": false, "required": ["sku", "quantity"], "properties": {
-            "sku": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[^/\\x00-\\x1f\\x7f-\\x9f]+$"},
-            "quantity": quantity,
-        }})),
-        ("CartQuantityInput", json!({"type": "object", "additionalProperties": false, "required": ["quantity"], "properties": {"quantity": quantity}})),
-        ("VoucherCodeInput", json!({"type": "object", "additionalProperties": false, "required": ["code"], "properties": {"code": code}})),
-        ("CheckoutInput", json!({"type": "object", "additionalProperties": false, "required": ["payment", "shipping_address"], "properties": {
-            "payment": {"type": "object", "additionalProperties": false, "required": ["method"], "properties": {
-                "method": {"type": "string", "enum": ["card", "wallet", "bank_transfer", "cod"]},
-                "card_number": {"type": "string", "description": "Required for `card`: Luhn-valid digits.", "pattern": format!("^[0-9]{{{CARD_DIGITS_MIN},{CARD_DIGITS_MAX}}}$")},
-            }},
-            "shipping_address": {"oneOf": [schema_ref("ShippingAddress"), id("adr")]},
-        }})),
-        ("ShippingAddress", json!({"type": "object", "additionalProperties": false, "required": ["name", "line1", "city", "postal_code", "country"], "properties": {
-            "name": {"type": "string"}, "line1": {"type": "string"}, "line2": {"type": ["string", "null"]},
-            "city": {"type": "string"}, "region": {"type": ["string", "null"]},
-            "postal_code": {"type": "string"}, "country": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
-        }})),
-        ("Order", json!({"type": "object", "required": ["id", "user_id", "status", "items", "totals", "total", "payment", "shipping_address", "created_at", "updated_at"], "properties": {
-            "id": id("ord"),
-            "user_id": {"oneOf": [id("usr"), {"type": "null"}]},
-            "status": {"type": "string", "enum": statuses},
-            "items": {"type": "array", "items": {"type": "object", "required": ["sku", "product_id", "name", "quantity", "unit_price", "line_total"], "properties": {
-                "sku": {"type": "string"}, "product_id": id("prod"), "name": {"type": "string"},
-                "quantity": quantity, "unit_price": money, "line_total": money,
-            }}},
-            "totals": totals, "total": money,
-            "voucher": {"type": ["string", "null"]},
-            "payment": {"type": "object", "required": ["id", "method", "status", "amount", "refunded"], "properties": {
-                "id": id("pay"),
-                "method": {"type": "string", "enum": ["card", "wallet", "bank_transfer", "cod"]},
-                "status": {"type": "string", "enum": ["authorized", "captured", "voided", "refunded", "partially_refunded", "pending", "failed"]},
-                "amount": money, "refunded": money,
-            }},
-            "shipping_address": schema_ref("ShippingAddress"),
-            "created_at": timestamp, "updated_at": timestamp,
-        }})),
+        (
+            "Cart",
+            json!({"type": "object", "required": ["id", "user_id", "version", "items", "voucher", "totals", "created_at", "updated_at"], "properties": {
+                "id": id("cart"),
+                "user_id": {"oneOf": [id("usr"), {"type": "null"}]},
+                "version": {"type": "integer", "minimum": 1},
+                "items": {"type": "array", "items": {"type": "object", "required": ["sku", "product_id", "name", "quantity", "unit_price", "line_total", "held", "reserved_until"], "properties": {
+                    "sku": {"type": "string"}, "product_id": id("prod"), "name": {"type": "string"},
+                    "quantity": quantity, "unit_price": money, "line_total": money,
+                    "held": {"type": "boolean"}, "reserved_until": nullable_time,
+                }}},
+                "voucher": {"type": ["string", "null"]},
+                "totals": totals,
+                "created_at": timestamp, "updated_at": timestamp,
+            }}),
+        ),
+        (
+            "CartItemInput",
+            json!({"type": "object", "additionalProperties": false, "required": ["sku", "quantity"], "properties": {
+                "sku": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[^/\\x00-\\x1f\\x7f-\\x9f]+$"},
+                "quantity": quantity,
+            }}),
+        ),
+        (
+            "CartQuantityInput",
+            json!({"type": "object", "additionalProperties": false, "required": ["quantity"], "properties": {"quantity": quantity}}),
+        ),
+        (
+            "VoucherCodeInput",
+            json!({"type": "object", "additionalProperties": false, "required": ["code"], "properties": {"code": code}}),
+        ),
+        (
+            "CheckoutInput",
+            json!({"type": "object", "additionalProperties": false, "required": ["payment", "shipping_address"], "properties": {
+                "payment": {"type": "object", "additionalProperties": false, "required": ["method"], "properties": {
+                    "method": {"type": "string", "enum": ["card", "wallet", "bank_transfer", "cod"]},
+                    "card_number": {"type": "string", "description": "Required for `card`: Luhn-valid digits.", "pattern": format!("^[0-9]{{{CARD_DIGITS_MIN},{CARD_DIGITS_MAX}}}$")},
+                }},
+                "shipping_address": {"oneOf": [schema_ref("ShippingAddress"), id("adr")]},
+            }}),
+        ),
+        (
+            "ShippingAddress",
+            json!({"type": "object", "additionalProperties": false, "required": ["name", "line1", "city", "postal_code", "country"], "properties": {
+                "name": {"type": "string"}, "line1": {"type": "string"}, "line2": {"type": ["string", "null"]},
+                "city": {"type": "string"}, "region": {"type": ["string", "null"]},
+                "postal_code": {"type": "string"}, "country": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+            }}),
+        ),
+        (
+            "Order",
+            json!({"type": "object", "required": ["id", "user_id", "status", "items", "totals", "total", "payment", "shipping_address", "created_at", "updated_at"], "properties": {
+                "id": id("ord"),
+                "user_id": {"oneOf": [id("usr"), {"type": "null"}]},
+                "status": {"type": "string", "enum": statuses},
+                "items": {"type": "array", "items": {"type": "object", "required": ["sku", "product_id", "name", "quantity", "unit_price", "line_total"], "properties": {
+                    "sku": {"type": "string"}, "product_id": id("prod"), "name": {"type": "string"},
+                    "quantity": quantity, "unit_price": money, "line_total": money,
+                }}},
+                "totals": totals, "total": money,
+                "voucher": {"type": ["string", "null"]},
+                "payment": {"type": "object", "required": ["id", "method", "status", "amount", "refunded"], "properties": {
+                    "id": id("pay"),
+                    "method": {"type": "string", "enum": ["card", "wallet", "bank_transfer", "cod"]},
+                    "status": {"type": "string", "enum": ["authorized", "captured", "voided", "refunded", "partially_refunded", "pending", "failed"]},
+                    "amount": money, "refunded": money,
+                }},
+                "shipping_address": schema_ref("ShippingAddress"),
+                "created_at": timestamp, "updated_at": timestamp,
+            }}),
+        ),
         ("OrderList", list_schema("Order")),
-        ("OrderEvent", json!({"type": "object", "required": ["seq", "order_id", "type", "from_status", "to_status", "actor", "at", "data"], "properties": {
-            "seq": {"type": "integer", "minimum": 1},
-            "order_id": id("ord"),
-            "type": {"type": "string", "enum": ["created", "paid", "shipped", "delivered", "cancelled", "refunded", "partially_refunded"]},
-            "from_status": {"oneOf": [{"type": "string", "enum": statuses}, {"type": "null"}]},
-            "to_status": {"type": "string", "enum": statuses},
-            "actor": {"type": "string", "description": "`usr_…` or `system`."},
-            "at": timestamp,
-            "data": {"type": "object"},
-        }})),
+        (
+            "OrderEvent",
+            json!({"type": "object", "required": ["seq", "order_id", "type", "from_status", "to_status", "actor", "at", "data"], "properties": {
+                "seq": {"type": "integer", "minimum": 1},
+                "order_id": id("ord"),
+                "type": {"type": "string", "enum": ["created", "paid", "shipped", "delivered", "cancelled", "refunded", "partially_refunded"]},
+                "from_status": {"oneOf": [{"type": "string", "enum": statuses}, {"type": "null"}]},
+                "to_status": {"type": "string", "enum": statuses},
+                "actor": {"type": "string", "description": "`usr_…` or `system`."},
+                "at": timestamp,
+                "data": {"type": "object"},
+            }}),
+        ),
         ("OrderEventList", list_schema("OrderEvent")),
-        ("RefundInput", json!({"type": "object", "additionalProperties": false, "properties": {
-            "amount": {"type": "integer", "minimum": 1, "description": "Minor units; everything refundable when absent."},
-        }})),
-        ("VoucherInput", json!({"type": "object", "additionalProperties": false, "required": ["code", "kind", "value"], "properties": {
-            "code": code,
-            "kind": {"type": "string", "enum": ["percent", "fixed"]},
-            "value": {"type": "integer", "minimum": 1, "description": "Whole percent (1–100) or minor units."},
-            "min_subtotal": minor_units(),
-            "starts_at": timestamp, "ends_at": timestamp,
-            "max_uses": {"type": "integer", "minimum": 1},
-            "max_uses_per_user": {"type": "integer", "minimum": 1},
-        }})),
-        ("Voucher", json!({"type": "object", "required": ["id", "code", "kind", "value", "uses", "created_at"], "properties": {
-            "id": id("vch"), "code": {"type": "string"},
-            "kind": {"type": "string", "enum": ["percent", "fixed"]},
-            "value": {"type": "integer"}, "min_subtotal": {"type": ["integer", "null"]},
-            "starts_at": nullable_time, "ends_at": nullable_time,
-            "max_uses": {"type": ["integer", "null"]}, "max_uses_per_user": {"type": ["integer", "null"]},
-            "uses": {"type": "integer", "minimum": 0}, "created_at": timestamp,
-        }})),
+        (
+            "RefundInput",
+            json!({"type": "object", "additionalProperties": false, "properties": {
+                "amount": {"type": "integer", "minimum": 1, "description": "Minor units; everything refundable when absent."},
+            }}),
+        ),
+        (
+            "VoucherInput",
+            json!({"type": "object", "additionalProperties": false, "required": ["code", "kind", "value"], "properties": {
+                "code": code,
+                "kind": {"type": "string", "enum": ["percent", "fixed"]},
+                "value": {"type": "integer", "minimum": 1, "description": "Whole percent (1–100) or minor units."},
+                "min_subtotal": minor_units(),
+                "starts_at": timestamp, "ends_at": timestamp,
+                "max_uses": {"type": "integer", "minimum": 1},
+                "max_uses_per_user": {"type": "integer", "minimum": 1},
+            }}),
+        ),
+        (
+            "Voucher",
+            json!({"type": "object", "required": ["id", "code", "kind", "value", "uses", "created_at"], "properties": {
+                "id": id("vch"), "code": {"type": "string"},
+                "kind": {"type": "string", "enum": ["percent", "fixed"]},
+                "value": {"type": "integer"}, "min_subtotal": {"type": ["integer", "null"]},
+                "starts_at": nullable_time, "ends_at": nullable_time,
+                "max_uses": {"type": ["integer", "null"]}, "max_uses_per_user": {"type": ["integer", "null"]},
+                "uses": {"type": "integer", "minimum": 0}, "created_at": timestamp,
+            }}),
+        ),
         ("VoucherList", list_schema("Voucher")),
-        ("StockAdjustmentInput", json!({"type": "object", "additionalProperties": false, "required": ["delta", "reason"], "properties": {
-            "delta": {"type": "integer", "not": {"const": 0}, "minimum": -1_000_000_000_000i64, "maximum": 1_000_000_000_000i64},
-            "reason": one_line(1, ADJUSTMENT_REASON_CHARS_MAX),
-        }})),
+        (
+            "StockAdjustmentInput",
+            json!({"type": "object", "additionalProperties": false, "required": ["delta", "reason"], "properties": {
+                "delta": {"type": "integer", "not": {"const": 0}, "minimum": -1_000_000_000_000i64, "maximum": 1_000_000_000_000i64},
+                "reason": one_line(1, ADJUSTMENT_REASON_CHARS_MAX),
+            }}),
+        ),
     ]
 }

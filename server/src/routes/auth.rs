@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use hyper::{Request, StatusCode};
 
-use super::{Ctx, ReqBody, Reply, blocking, json_body};
+use super::{Ctx, Reply, ReqBody, blocking, json_body};
 use crate::auth::require_token;
 use crate::decode::{self, Credentials};
 use crate::error::ApiError;

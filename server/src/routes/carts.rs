@@ -15,7 +15,7 @@ use hyper::header::HeaderValue;
 use hyper::{Request, StatusCode};
 use serde_json::Value;
 
-use super::{Ctx, ReqBody, Reply, blocking, idempotency, if_match, json_body};
+use super::{Ctx, Reply, ReqBody, blocking, idempotency, if_match, json_body};
 use crate::decode;
 use crate::error::ApiError;
 use crate::render::{CartView, OrderView, json};
@@ -86,7 +86,10 @@ pub(super) async fn apply_voucher(state: &State, ctx: &Ctx, request: Request<Req
 pub(super) async fn remove_voucher(state: &State, ctx: &Ctx, request: Request<ReqBody>) -> Reply {
     let (id, expected, _) = mutation(state, ctx, request).await?;
     let owner = owner(ctx);
-    let cart = blocking(state, move |engine| engine.remove_voucher(id, owner, expected)).await?;
+    let cart = blocking(state, move |engine| {
+        engine.remove_voucher(id, owner, expected)
+    })
+    .await?;
     Ok(render(StatusCode::OK, &cart))
 }
 
@@ -109,13 +112,15 @@ pub(super) async fn checkout(state: &State, ctx: &Ctx, request: Request<ReqBody>
             request_hash: request_hash(&canonical),
         }
     });
-    let outcome = blocking(state, move |engine| engine.checkout(id, owner, checkout, key)).await?;
+    let outcome = blocking(state, move |engine| {
+        engine.checkout(id, owner, checkout, key)
+    })
+    .await?;
     let mut response = json(StatusCode::CREATED, &OrderView::new(&outcome.order));
     if outcome.replayed {
-        response.headers_mut().insert(
-            idempotency::REPLAYED,
-            HeaderValue::from_static("true"),
-        );
+        response
+            .headers_mut()
+            .insert(idempotency::REPLAYED, HeaderValue::from_static("true"));
     }
     Ok(response)
 }

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Request, Response, StatusCode};
 
-use super::{Ctx, ReqBody, Reply, blocking, json_body};
+use super::{Ctx, Reply, ReqBody, blocking, json_body};
 use crate::auth::require_admin;
 use crate::decode;
 use crate::render::{List, json};

@@ -20,7 +20,7 @@ use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Request, StatusCode};
 
-use super::{Ctx, ReqBody, Reply, handle};
+use super::{Ctx, Reply, ReqBody, handle};
 use crate::error::ApiError;
 use crate::router::RouteId;
 use crate::service::State;
@@ -54,7 +54,9 @@ pub(crate) fn client_key(headers: &HeaderMap) -> Result<Option<String>, ApiError
         _ => Err(ApiError::invalid(
             "Idempotency-Key",
             "invalid",
-            format!("`Idempotency-Key` must be 1 to {CLIENT_KEY_CHARS_MAX} visible ASCII characters"),
+            format!(
+                "`Idempotency-Key` must be 1 to {CLIENT_KEY_CHARS_MAX} visible ASCII characters"
+            ),
         )),
     }
 }

@@ -5,7 +5,7 @@
 use emporium::Actor;
 use hyper::{Request, StatusCode};
 
-use super::{Ctx, ReqBody, Reply, blocking, json_body};
+use super::{Ctx, Reply, ReqBody, blocking, json_body};
 use crate::auth::require_admin;
 use crate::decode;
 use crate::error::ApiError;

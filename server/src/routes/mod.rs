@@ -32,8 +32,8 @@ use std::net::IpAddr;
 
 use bytes::Bytes;
 use emporium::Engine;
-use http_body_util::Full;
 use http_body_util::Either;
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap};
 use hyper::{Method, Request, Response};
@@ -154,7 +154,9 @@ fn if_match(headers: &HeaderMap, noun: &str) -> Result<Option<u64>, ApiError> {
         _ => Err(ApiError::invalid(
             "If-Match",
             "invalid",
-            format!("`If-Match` must be the {noun}'s `version`, a whole number (quotes allowed) or `*`"),
+            format!(
+                "`If-Match` must be the {noun}'s `version`, a whole number (quotes allowed) or `*`"
+            ),
         )),
     }
 }

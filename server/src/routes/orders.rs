@@ -11,7 +11,7 @@ use emporium::{
 };
 use hyper::{Request, StatusCode};
 
-use super::{Ctx, ReqBody, Reply, blocking, json_body};
+use super::{Ctx, Reply, ReqBody, blocking, json_body};
 use crate::auth::{require_admin, require_user};
 use crate::decode;
 use crate::error::ApiError;

@@ -12,7 +12,7 @@ use emporium::{
 use http_body_util::Full;
 use hyper::{Request, Response, StatusCode};
 
-use super::{Ctx, ReqBody, Reply, blocking, if_match, json_body};
+use super::{Ctx, Reply, ReqBody, blocking, if_match, json_body};
 use crate::auth::require_admin;
 use crate::decode;
 use crate::error::ApiError;

@@ -3,7 +3,7 @@
 
 use hyper::{Request, StatusCode};
 
-use super::{Ctx, ReqBody, Reply, blocking, json_body};
+use super::{Ctx, Reply, ReqBody, blocking, json_body};
 use crate::auth::require_admin;
 use crate::decode;
 use crate::render::{List, VoucherView, json};
