@@ -19,7 +19,7 @@ use tantivy::fastfield::AliveBitSet;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal};
 
 use super::index::brand_key;
-use super::segment::{NONE, SegmentColumns};
+use super::segment::{DocValues, NONE, SegmentColumns};
 use super::{
     BRAND_FACETS_MAX, CATEGORY_FACETS_MAX, FacetCount, Facets, PRICE_BUCKET_EDGES, PriceBucket,
 };
@@ -173,44 +173,95 @@ impl<'a> SegmentState<'a> {
     /// predicate. Cheap: array reads and one bitmap test.
     #[inline]
     pub(crate) fn passes(&self, doc: DocId) -> bool {
-        let columns = &*self.columns;
-        if !columns.is_valid(doc) || self.alive.is_some_and(|alive| !alive.is_alive(doc)) {
-            return false;
-        }
-        let at = doc as usize;
-        let price = columns.prices[at];
-        if price < self.filters.min_price || price > self.filters.max_price {
-            return false;
-        }
-        if let Some(allowed) = &self.category_allowed {
-            let ord = columns.categories[at];
-            if ord == NONE || !allowed.get(ord as usize).copied().unwrap_or(false) {
-                return false;
-            }
-        }
-        if let Some(wanted) = self.brand_key {
-            let spelling = columns.spellings[at];
-            if spelling == NONE || columns.spelling_keys.get(spelling as usize) != Some(&wanted) {
-                return false;
-            }
-        }
-        match self.filters.in_stock {
-            Some(in_stock) => in_stock(ProductId::from_raw(columns.ids[at])),
-            None => true,
+        match self.columns.values(doc) {
+            Some(values) => self.passes_with(values),
+            None => false,
         }
     }
 
     /// Counts `doc`, which [`SegmentState::passes`], with its score.
     #[inline]
     pub(crate) fn count(&mut self, doc: DocId, score: Score) {
-        let columns = &*self.columns;
-        let at = doc as usize;
+        if let Some(values) = self.columns.values(doc).copied() {
+            self.count_with(values, score);
+        }
+    }
+
+    /// Counts every document of `docs` that passes, each scoring 1.0 (the listing of an
+    /// empty query).
+    pub(crate) fn count_listed(&mut self, docs: &[DocId]) {
+        let columns = Arc::clone(&self.columns);
+        for &doc in docs {
+            if let Some(values) = columns.values(doc) {
+                if self.passes_with(values) {
+                    self.count_with(*values, 1.0);
+                }
+            }
+        }
+    }
+
+    /// Counts every product that passes, each scoring 1.0: the listing of an empty
+    /// query, read in the segment's category order (the category filter's products
+    /// only, when there is one).
+    pub(crate) fn count_all_listed(&mut self) {
+        let columns = Arc::clone(&self.columns);
+        let runs: Vec<&[DocValues]> = match &self.category_allowed {
+            Some(allowed) => (0..allowed.len())
+                .filter(|&ord| allowed[ord])
+                .map(|ord| columns.in_category(ord))
+                .collect(),
+            None => vec![&columns.values],
+        };
+        for run in runs {
+            for values in run {
+                if self.passes_with(values) {
+                    self.count_with(*values, 1.0);
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn passes_with(&self, values: &DocValues) -> bool {
+        if self.alive.is_some_and(|alive| !alive.is_alive(values.doc)) {
+            return false;
+        }
+        if values.price < self.filters.min_price || values.price > self.filters.max_price {
+            return false;
+        }
+        if let Some(allowed) = &self.category_allowed {
+            if !allowed
+                .get(values.category as usize)
+                .copied()
+                .unwrap_or(false)
+            {
+                return false;
+            }
+        }
+        if let Some(wanted) = self.brand_key {
+            if self.columns.spelling_keys.get(values.spelling as usize) != Some(&wanted) {
+                return false;
+            }
+        }
+        match self.filters.in_stock {
+            Some(in_stock) => in_stock(ProductId::from_raw(values.id)),
+            None => true,
+        }
+    }
+
+    #[inline]
+    fn count_with(&mut self, values: DocValues, score: Score) {
         self.total += 1;
-        self.price_counts[usize::from(columns.price_buckets[at])] += 1;
-        if let Some(count) = self.category_counts.get_mut(columns.categories[at] as usize) {
+        // Branch-free: the number of edges at or below the price.
+        let bucket = PRICE_BUCKET_EDGES
+            .iter()
+            .map(|&edge| usize::from(edge <= values.price))
+            .sum::<usize>();
+        self.price_counts[bucket] += 1;
+        if let Some(count) = self.category_counts.get_mut(values.category as usize) {
             *count += 1;
         }
-        if let Some(count) = self.spelling_counts.get_mut(columns.spellings[at] as usize) {
+        if let Some(count) = self.spelling_counts.get_mut(values.spelling as usize) {
             *count += 1;
         }
         if self.filters.keep == 0 {
@@ -218,8 +269,8 @@ impl<'a> SegmentState<'a> {
         }
         let candidate = Candidate {
             score,
-            product: columns.ids[at],
-            address: DocAddress::new(self.segment, doc),
+            product: values.id,
+            address: DocAddress::new(self.segment, values.doc),
         };
         if self.top.len() < self.filters.keep {
             self.top.push(Worst(candidate));

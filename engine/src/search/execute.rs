@@ -37,8 +37,8 @@ use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
 use super::collector::{self, Collected, Filters, SegmentState};
 use super::index::Fields;
 use super::query::{
-    APPROXIMATE_FACTOR, BRAND_BOOST, DESCRIPTION_BOOST, EXACT_NAME_BOOST, NAME_BOOST,
-    PHRASE_BOOST, Plan, Word,
+    APPROXIMATE_FACTOR, BRAND_BOOST, DESCRIPTION_BOOST, EXACT_NAME_BOOST, NAME_BOOST, PHRASE_BOOST,
+    Plan, Word,
 };
 use super::segment::SegmentColumns;
 use super::vocabulary::Vocabulary;
@@ -116,6 +116,15 @@ impl Prepared {
         })
     }
 
+    /// Per word of the query, in order: the indexed words within its reach (sorted,
+    /// itself left out), when it has a typo budget or is being typed.
+    pub(crate) fn near_words(&self) -> Vec<Option<&[Box<[u8]>]>> {
+        match &self.kind {
+            Kind::Text(text) => text.words.iter().map(|word| word.near.as_deref()).collect(),
+            Kind::All | Kind::Nothing => Vec::new(),
+        }
+    }
+
     /// Runs on every segment of `searcher` (the one this was prepared with), with the
     /// segments' decoded columns in the same order.
     pub(crate) fn run(
@@ -125,7 +134,8 @@ impl Prepared {
         filters: Filters<'_>,
     ) -> tantivy::Result<Collected> {
         let mut fruits = Vec::with_capacity(columns.len());
-        for (ordinal, (reader, columns)) in searcher.segment_readers().iter().zip(columns).enumerate()
+        for (ordinal, (reader, columns)) in
+            searcher.segment_readers().iter().zip(columns).enumerate()
         {
             let ordinal = u32::try_from(ordinal).expect("fewer than 2^32 segments");
             let mut state =
@@ -148,32 +158,32 @@ impl Prepared {
         for term in [&self.category, &self.brand].into_iter().flatten() {
             let index = reader.inverted_index(term.field())?;
             match index.get_term_info(term)? {
-                Some(info) => infos.push(FilterPostings { index, info }),
+                Some(info) => infos.push(FilterPostings {
+                    term: term.clone(),
+                    index,
+                    info,
+                }),
                 None => return Ok(None),
             }
         }
         Ok(Some(infos))
     }
 
-    /// Blank `q`: every document passing the filters, from the smallest filter's
-    /// postings (or all documents).
+    /// Blank `q`: every product passing the filters: the brand filter's postings when
+    /// it is the narrower, else the segment's products in category order (only the
+    /// requested category's, when there is one).
     fn list(&self, reader: &SegmentReader, state: &mut SegmentState<'_>) -> tantivy::Result<()> {
         let Some(filters) = self.filter_infos(reader)? else {
             return Ok(());
         };
-        match filters.into_iter().min_by_key(|filter| filter.info.doc_freq) {
-            Some(filter) => filter.for_each(&mut |doc| {
-                if state.passes(doc) {
-                    state.count(doc, 1.0);
-                }
-            })?,
-            None => {
-                for doc in 0..reader.max_doc() {
-                    if state.passes(doc) {
-                        state.count(doc, 1.0);
-                    }
-                }
+        let narrowest = filters
+            .into_iter()
+            .min_by_key(|filter| filter.info.doc_freq);
+        match narrowest {
+            Some(filter) if self.brand.as_ref() == Some(&filter.term) => {
+                filter.for_each_block(&mut |docs| state.count_listed(docs))?;
             }
+            _ => state.count_all_listed(),
         }
         Ok(())
     }
@@ -197,35 +207,73 @@ impl Prepared {
             }
             words.push(word);
         }
-        // The most selective words are probed first; the cheapest one drives, unless a
-        // filter's posting list is shorter still.
-        let mut order: Vec<usize> = (0..words.len()).collect();
-        order.sort_by_key(|&index| words[index].cost);
-        let filter = filters
-            .into_iter()
-            .min_by_key(|filter| filter.info.doc_freq)
-            .filter(|filter| u64::from(filter.info.doc_freq) < words[order[0]].cost);
-        let driver = match filter {
-            Some(filter) => Driver::Filter(filter),
-            None => Driver::Documents(words[order[0]].documents(max_doc)?),
+        // Candidates: the intersection of the cheapest sources (words and filters),
+        // each gathered into a bitset while that costs less than probing it document by
+        // document; the rest are probed for the few documents that survive.
+        let mut sources: Vec<(u64, Source)> = (0..words.len())
+            .map(|index| (words[index].cost, Source::Word(index)))
+            .chain(
+                filters
+                    .into_iter()
+                    .map(|filter| (u64::from(filter.info.doc_freq), Source::Filter(filter))),
+            )
+            .collect();
+        sources.sort_by_key(|(cost, _)| *cost);
+        let mut survivors: Option<Bits> = None;
+        let mut probed: Vec<usize> = Vec::new();
+        for (cost, source) in sources {
+            if let Some(survivors) = &survivors {
+                if cost > survivors.count().saturating_mul(GATHER_PER_SURVIVOR_MAX) {
+                    // Filters need no probing: every survivor goes through them anyway.
+                    if let Source::Word(index) = source {
+                        probed.push(index);
+                    }
+                    continue;
+                }
+            }
+            let documents = match source {
+                Source::Word(index) => words[index].documents(max_doc)?,
+                Source::Filter(filter) => filter.documents(max_doc)?,
+            };
+            match &mut survivors {
+                Some(survivors) => survivors.intersect_with(&documents),
+                None => survivors = Some(documents),
+            }
+            if survivors
+                .as_ref()
+                .is_some_and(|survivors| survivors.count() == 0)
+            {
+                return Ok(());
+            }
+        }
+        let Some(survivors) = survivors else {
+            return Ok(());
         };
+        if std::env::var_os("SEARCH_DEBUG").is_some() {
+            let costs: Vec<u64> = words.iter().map(|w| w.cost).collect();
+            let nears: Vec<usize> = text
+                .words
+                .iter()
+                .map(|w| w.near.as_ref().map_or(0, |n| n.len()))
+                .collect();
+            eprintln!(
+                "seg max_doc {max_doc} costs {costs:?} near {nears:?} survivors {} probed {probed:?}",
+                survivors.count()
+            );
+        }
         let mut title = text.title.scorer(reader, EXACT_NAME_BOOST)?;
         let mut phrase = match &text.phrase {
             Some(phrase) => Some(phrase.scorer(reader, PHRASE_BOOST)?),
             None => None,
         };
         let mut scores: Vec<Score> = vec![0.0; words.len()];
-        let mut candidate = |doc: DocId| {
-            // Words first: their postings and bitsets are read in order and stay in
-            // cache, while the filters read per-document arrays at random.
-            for &index in &order {
-                match words[index].probe(doc) {
-                    Some(score) => scores[index] = score,
-                    None => return,
-                }
-            }
-            if !state.passes(doc) {
+        survivors.for_each(&mut |doc| {
+            if !probed.iter().all(|&index| words[index].matches(doc)) || !state.passes(doc) {
                 return;
+            }
+            for (word, slot) in words.iter_mut().zip(scores.iter_mut()) {
+                // Every word matched (gathered or probed): the score is there.
+                *slot = word.probe(doc).unwrap_or(0.0);
             }
             // Summed in query order, so a document scores the same in any segment.
             let mut score: Score = scores.iter().sum();
@@ -238,11 +286,7 @@ impl Prepared {
                 }
             }
             state.count(doc, score);
-        };
-        match driver {
-            Driver::Filter(filter) => filter.for_each(&mut candidate)?,
-            Driver::Documents(documents) => documents.for_each(&mut candidate),
-        }
+        });
         Ok(())
     }
 }
@@ -304,22 +348,43 @@ impl Text {
     }
 }
 
-/// Where the candidates of a segment come from.
-enum Driver {
-    /// A filter's posting list, shorter than any word's.
+/// Most documents of several near words merged into one sorted list (beyond, a bitset
+/// is cheaper than the sort).
+const SORTED_NEAR_DOCS_MAX: u64 = 1_024;
+
+/// What narrows the candidates of a segment.
+enum Source {
+    /// A word of the query.
+    Word(usize),
+    /// A category or brand filter.
     Filter(FilterPostings),
-    /// The documents of the cheapest word.
-    Documents(Bits),
 }
+
+/// A source is gathered into the candidate bitset while its postings number at most
+/// this many per surviving candidate; beyond, seeking its postings for each survivor
+/// is cheaper (a seek decodes a block of 128, a gathered posting costs a bit-set).
+const GATHER_PER_SURVIVOR_MAX: u64 = 32;
 
 /// A filter term's posting list in one segment.
 struct FilterPostings {
+    term: Term,
     index: Arc<InvertedIndexReader>,
     info: TermInfo,
 }
 
 impl FilterPostings {
+    fn documents(&self, max_doc: DocId) -> tantivy::Result<Bits> {
+        let mut documents = Bits::new(max_doc);
+        self.for_each(&mut |doc| documents.insert(doc))?;
+        Ok(documents)
+    }
+
     fn for_each(&self, callback: &mut dyn FnMut(DocId)) -> tantivy::Result<()> {
+        self.for_each_block(&mut |docs| docs.iter().for_each(|&doc| callback(doc)))
+    }
+
+    /// Calls `callback` with the documents a block at a time, in increasing order.
+    fn for_each_block(&self, callback: &mut dyn FnMut(&[DocId])) -> tantivy::Result<()> {
         let mut postings = self
             .index
             .read_block_postings_from_terminfo(&self.info, IndexRecordOption::Basic)?;
@@ -328,7 +393,7 @@ impl FilterPostings {
             if docs.is_empty() {
                 return Ok(());
             }
-            docs.iter().for_each(|&doc| callback(doc));
+            callback(docs);
             postings.advance();
         }
     }
@@ -417,6 +482,19 @@ impl<'a> SegmentWord<'a> {
         Ok(documents)
     }
 
+    /// Whether the word matches `doc`, in any field. Documents must be asked in
+    /// increasing order.
+    fn matches(&mut self, doc: DocId) -> bool {
+        let near_rule = self.word.near.is_some();
+        self.fields.iter_mut().any(|field| {
+            (near_rule && field.near.as_mut().is_some_and(|near| near.contains(doc)))
+                || field
+                    .exact
+                    .as_mut()
+                    .is_some_and(|(_, postings)| contains(postings, doc))
+        })
+    }
+
     /// The word's score in `doc`, or `None` if it does not match there. Documents must
     /// be probed in increasing order.
     fn probe(&mut self, doc: DocId) -> Option<Score> {
@@ -435,8 +513,7 @@ impl<'a> SegmentWord<'a> {
                 }
                 None => false,
             };
-            if near_rule && (exact || field.near.as_mut().is_some_and(|near| near.contains(doc)))
-            {
+            if near_rule && (exact || field.near.as_mut().is_some_and(|near| near.contains(doc))) {
                 // The near-word clause matches the exact word too.
                 score += prepared.near_bonus;
                 matched = true;
@@ -475,10 +552,16 @@ impl NearDocs {
         if infos.is_empty() {
             return Ok((None, 0));
         }
-        // A sorted list while it is smaller than a bitset of the segment.
-        let sorted = count.saturating_mul(32) < u64::from(max_doc);
+        // A sorted list when it is already one (a single word) or short enough to sort
+        // quickly and smaller than a bitset of the segment; a bitset otherwise.
+        let small = count.saturating_mul(32) < u64::from(max_doc);
+        let sorted = small && (infos.len() == 1 || count <= SORTED_NEAR_DOCS_MAX);
         let mut docs = Vec::new();
-        let mut bits = if sorted { None } else { Some(Bits::new(max_doc)) };
+        let mut bits = if sorted {
+            None
+        } else {
+            Some(Bits::new(max_doc))
+        };
         for info in &infos {
             let mut postings =
                 index.read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
@@ -558,6 +641,19 @@ impl Bits {
         self.words
             .get(doc / 64)
             .is_some_and(|word| word & (1 << (doc % 64)) != 0)
+    }
+
+    fn intersect_with(&mut self, other: &Bits) {
+        for (word, other) in self.words.iter_mut().zip(&other.words) {
+            *word &= other;
+        }
+    }
+
+    fn count(&self) -> u64 {
+        self.words
+            .iter()
+            .map(|word| u64::from(word.count_ones()))
+            .sum()
     }
 
     fn union_with(&mut self, other: &Bits) {

@@ -6,6 +6,9 @@
 //! their byte offsets in the original) and applies the query's own matching rules to
 //! each token: exact, within the word's typo budget (a transposition counts as one
 //! edit, as in the fuzzy queries), or, for the word being typed, a prefix within it.
+//! When the search knows the indexed words within a query word's reach (it looked them
+//! up to match documents), a token is simply checked against that sorted list, which
+//! is both cheaper than an edit-distance table per token and exactly what matched.
 
 use std::collections::BTreeMap;
 
@@ -26,11 +29,38 @@ const COMPARED_CHARS_MAX: usize = 64;
 const MARK_OPEN: &str = "<mark>";
 const MARK_CLOSE: &str = "</mark>";
 
+/// A query word as highlighting matches it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Marker<'a> {
+    pub(crate) word: &'a Word,
+    /// The indexed words within the word's reach other than itself (sorted), when the
+    /// search looked them up: a token then matches if it is the word, begins with it
+    /// while typed, or is one of them. Without them, the rules are applied to the token
+    /// (the same outcome, computed).
+    pub(crate) near: Option<&'a [Box<[u8]>]>,
+}
+
+impl Marker<'_> {
+    fn marks(&self, token: &str) -> bool {
+        let word = self.word;
+        match self.near {
+            Some(near) => {
+                token == word.text
+                    || (word.prefix && token.starts_with(word.text.as_str()))
+                    || near
+                        .binary_search_by(|near| near[..].cmp(token.as_bytes()))
+                        .is_ok()
+            }
+            None => word_matches(word, token),
+        }
+    }
+}
+
 /// The highlights of one hit: name, brand and description, each present only if some
 /// query word matched in it.
 pub(crate) fn highlights(
     analyzer: &mut TextAnalyzer,
-    words: &[Word],
+    words: &[Marker<'_>],
     fields: &Fields,
     doc: &TantivyDocument,
 ) -> BTreeMap<String, String> {
@@ -71,11 +101,11 @@ fn stored_text(doc: &TantivyDocument, field: Field) -> Option<&str> {
 }
 
 /// Byte ranges of the tokens of `text` that match a query word, in order.
-fn matches(analyzer: &mut TextAnalyzer, words: &[Word], text: &str) -> Vec<(usize, usize)> {
+fn matches(analyzer: &mut TextAnalyzer, words: &[Marker<'_>], text: &str) -> Vec<(usize, usize)> {
     let mut found = Vec::new();
     let mut stream = analyzer.token_stream(text);
     while let Some(token) = stream.next() {
-        if words.iter().any(|word| word_matches(word, &token.text)) {
+        if words.iter().any(|word| word.marks(&token.text)) {
             found.push((token.offset_from, token.offset_to));
         }
     }
@@ -90,26 +120,51 @@ pub(crate) fn word_matches(word: &Word, token: &str) -> bool {
     if word.typos == 0 {
         return false;
     }
-    let query: Vec<char> = word.text.chars().take(COMPARED_CHARS_MAX).collect();
-    let token: Vec<char> = token.chars().take(COMPARED_CHARS_MAX).collect();
     let budget = usize::from(word.typos);
-    let distances = edit_distances(&query, &token);
+    let (mut query, mut candidate) = (['\0'; COMPARED_CHARS_MAX], ['\0'; COMPARED_CHARS_MAX]);
+    let query = fill(&mut query, &word.text);
+    let token = fill(&mut candidate, token);
+    // The distance is at least the difference in length: most tokens stop here, before
+    // any table is filled.
     if word.prefix {
-        // Near some beginning of the token.
-        distances.iter().any(|&distance| distance <= budget)
+        // Near some beginning of the token; beginnings longer than the word plus the
+        // budget are too far.
+        if token.len() + budget < query.len() {
+            return false;
+        }
+        let token = &token[..token.len().min(query.len() + budget)];
+        edit_distances(query, token)[..=token.len()]
+            .iter()
+            .any(|&distance| distance <= budget)
     } else {
-        distances[token.len()] <= budget
+        query.len().abs_diff(token.len()) <= budget
+            && edit_distances(query, token)[token.len()] <= budget
     }
 }
 
+/// The first [`COMPARED_CHARS_MAX`] characters of `text` in `buffer`.
+fn fill<'a>(buffer: &'a mut [char; COMPARED_CHARS_MAX], text: &str) -> &'a [char] {
+    let mut length = 0;
+    for (slot, c) in buffer.iter_mut().zip(text.chars()) {
+        *slot = c;
+        length += 1;
+    }
+    &buffer[..length]
+}
+
 /// The last row of the optimal-string-alignment distance table between `word` and
-/// every prefix of `token`: entry `j` is the distance from `word` to `token[..j]`.
-fn edit_distances(word: &[char], token: &[char]) -> Vec<usize> {
+/// every prefix of `token`: entry `j` is the distance from `word` to `token[..j]`
+/// (entries past `token.len()` are meaningless). Both are at most
+/// [`COMPARED_CHARS_MAX`] characters; the rows live on the stack.
+fn edit_distances(word: &[char], token: &[char]) -> [usize; COMPARED_CHARS_MAX + 1] {
     let columns = token.len() + 1;
     // Rows i-2, i-1 and i of the table, for the transposition case.
-    let mut before: Vec<usize> = vec![0; columns];
-    let mut previous: Vec<usize> = (0..columns).collect();
-    let mut current = vec![0; columns];
+    let mut before = [0; COMPARED_CHARS_MAX + 1];
+    let mut previous = [0; COMPARED_CHARS_MAX + 1];
+    for (j, slot) in previous.iter_mut().enumerate().take(columns) {
+        *slot = j;
+    }
+    let mut current = [0; COMPARED_CHARS_MAX + 1];
     for i in 1..=word.len() {
         current[0] = i;
         for j in 1..columns {
@@ -206,7 +261,11 @@ mod tests {
     }
 
     fn marked(text: &str, words: &[Word]) -> String {
-        let found = matches(&mut analyzer(), words, text);
+        let markers: Vec<Marker<'_>> = words
+            .iter()
+            .map(|word| Marker { word, near: None })
+            .collect();
+        let found = matches(&mut analyzer(), &markers, text);
         render(text, &found, 0, text.len())
     }
 

@@ -365,10 +365,20 @@ impl SearchIndex {
             in_stock: request.in_stock.then_some(in_stock),
         };
         let collected = prepared.run(&searcher, &columns, filters)?;
+        let near = prepared.near_words();
+        let markers: Vec<highlight::Marker<'_>> = plan
+            .words
+            .iter()
+            .enumerate()
+            .map(|(index, word)| highlight::Marker {
+                word,
+                near: near.get(index).copied().flatten(),
+            })
+            .collect();
         let mut hits = Vec::with_capacity(plan.limit);
         for candidate in collected.hits.iter().skip(plan.offset).take(plan.limit) {
             let doc: TantivyDocument = searcher.doc(candidate.address)?;
-            let highlights = highlight::highlights(&mut analyzer, &plan.words, &self.fields, &doc);
+            let highlights = highlight::highlights(&mut analyzer, &markers, &self.fields, &doc);
             let product_id = ProductId::from_raw(candidate.product);
             hits.push(SearchHit {
                 product_id,

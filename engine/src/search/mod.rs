@@ -240,5 +240,3 @@ impl From<tantivy::directory::error::OpenDirectoryError> for SearchError {
         SearchError::Index(Arc::new(error.into()))
     }
 }
-#[cfg(test)]
-mod scratch_stats;

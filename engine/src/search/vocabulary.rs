@@ -35,13 +35,16 @@ use super::query::Word;
 const NEAR_CACHE_WORDS_MAX: usize = 10_000;
 
 /// The words of some segments, searchable with an automaton.
+/// Query word (text, typos, prefix) → its near words, shared by readers.
+type NearCache = Arc<Mutex<HashMap<(String, u8, bool), Arc<[Box<[u8]>]>>>>;
+
 pub(crate) struct Vocabulary {
     dictionary: TermDictionary,
     words: Arc<HashSet<Box<[u8]>>>,
     /// The segments whose words are all in `dictionary`.
     covered: HashSet<SegmentId>,
     /// Query word (text, typos, prefix) → its near words, the exact word left out.
-    near: Arc<Mutex<HashMap<(String, u8, bool), Arc<[Box<[u8]>]>>>>,
+    near: NearCache,
 }
 
 impl std::fmt::Debug for Vocabulary {
