@@ -169,22 +169,27 @@ impl<'a> SegmentState<'a> {
         self.excludes_all
     }
 
-    /// Whether `doc` is a live product that passes every filter and the stock
-    /// predicate. Cheap: array reads and one bitmap test.
-    #[inline]
-    pub(crate) fn passes(&self, doc: DocId) -> bool {
-        match self.columns.values(doc) {
-            Some(values) => self.passes_with(values),
-            None => false,
-        }
+    /// The values of the documents of `docs` (increasing) that pass every filter and
+    /// the stock predicate, in order, for [`SegmentState::count_values`]. The values
+    /// are looked up in tight loops first, so that the cache misses of scattered
+    /// documents overlap rather than queue.
+    pub(crate) fn passing(&self, docs: &[DocId]) -> Vec<DocValues> {
+        let columns = &*self.columns;
+        let ranks: Vec<u32> = docs.iter().map(|&doc| columns.rank(doc)).collect();
+        let values: Vec<DocValues> = ranks
+            .iter()
+            .filter_map(|&rank| columns.values.get(rank as usize).copied())
+            .collect();
+        values
+            .into_iter()
+            .filter(|values| self.passes_with(values))
+            .collect()
     }
 
-    /// Counts `doc`, which [`SegmentState::passes`], with its score.
+    /// Counts a document [`SegmentState::passing`] returned, with its score.
     #[inline]
-    pub(crate) fn count(&mut self, doc: DocId, score: Score) {
-        if let Some(values) = self.columns.values(doc).copied() {
-            self.count_with(values, score);
-        }
+    pub(crate) fn count_values(&mut self, values: DocValues, score: Score) {
+        self.count_with(values, score);
     }
 
     /// Counts every document of `docs` that passes, each scoring 1.0 (the listing of an

@@ -5,25 +5,32 @@
 //! the description; in each field the exact word scores BM25 times the field's boost,
 //! and, for a word with a typo budget or being typed, any word of the field within
 //! reach (the exact one included) adds half the boost; the exact title and the words
-//! side by side in the name add their bonuses.
+//! side by side in the name add their bonuses. Filters restrict without scoring.
 //!
-//! How it runs, per segment (measured on a million products, where tantivy's generic
-//! boolean query spent most of its time scoring 4,096-document windows of every clause,
-//! matching or not, and decoding whole posting lists of common words):
-//! 1. Each word's near words are found once per field with one automaton (built once
-//!    per search, shared by every field and segment), leaving the exact word out: the
-//!    near words are usually rare, so their documents are gathered into a bitset
-//!    cheaply, while the exact word keeps its (often long) posting list for seeking.
-//! 2. The cheapest source of candidates drives: the word with the fewest postings, or a
-//!    category or brand filter when it is smaller still. Its documents are gathered
-//!    into a bitset and walked in order.
-//! 3. Each candidate first passes the cheap filters (price, category, brand, stock,
-//!    read from the segment's decoded arrays); then the other words are probed, the
-//!    most selective first, by seeking their exact posting lists forward and testing
-//!    their near-word bitsets; only a document every word matched is scored.
+//! How it runs, per segment. (It replaced a tantivy boolean query of per-field term and
+//! fuzzy clauses, which on a million products spent most of its time walking fifteen
+//! term dictionaries per word with Levenshtein automata, decoding whole posting lists
+//! of common words into bitsets, and scoring 4,096-document windows of every clause,
+//! matching or not.)
+//! 1. Each word's near words come from the [`Vocabulary`] (one walk per search, or
+//!    none when recently asked), the exact word left out, and are looked up in each
+//!    field: the exact word keeps its posting list for seeking and scoring; the near
+//!    words, usually few and rare, are gathered into one document set per field when
+//!    needed.
+//! 2. The candidates are the intersection of the cheapest sources (words, and the
+//!    category and brand filters' posting lists), each gathered into a bitset while its
+//!    postings number at most [`GATHER_PER_SURVIVOR_MAX`] per surviving candidate and
+//!    it would narrow them (a word in nearly every document, such as "the", is not
+//!    worth reading whole).
+//! 3. Each survivor is checked against the filters (price, category, brand, stock,
+//!    from the segment's decoded arrays), then scored, which also checks the words not
+//!    gathered: per word and field, the exact word's posting list is sought forward
+//!    (documents come in increasing order) or, for many documents, read through once;
+//!    the near-word sets are tested.
 //!
-//! An empty `q` walks the smallest filter's posting list (or every document) and
-//! scores every match 1.0.
+//! An empty `q` lists the segment's products in category order (the requested
+//! category's only), or the brand filter's posting list when narrower, and scores every
+//! match 1.0.
 
 use std::sync::Arc;
 
@@ -35,13 +42,31 @@ use tantivy::schema::{Facet, Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
 
 use super::collector::{self, Collected, Filters, SegmentState};
+use super::docs::{Bits, DocCursor, DocList, Ranked};
 use super::index::Fields;
 use super::query::{
     APPROXIMATE_FACTOR, BRAND_BOOST, DESCRIPTION_BOOST, EXACT_NAME_BOOST, NAME_BOOST, PHRASE_BOOST,
     Plan, Word,
 };
-use super::segment::SegmentColumns;
+use super::segment::{NearKey, SegmentColumns};
 use super::vocabulary::Vocabulary;
+
+/// A source is gathered into the candidate bitset while its postings number at most
+/// this many per surviving candidate; beyond, seeking its postings for each survivor
+/// is cheaper (a seek decodes a block of 128, a gathered posting costs a bit-set).
+const GATHER_PER_SURVIVOR_MAX: u64 = 32;
+/// Relative cost of testing one near word's posting list for one survivor (a seek)
+/// against gathering one posting: picks how a probed word's near words are tested.
+const SEEK_PER_GATHERED: u64 = 16;
+/// Scoring reads an exact word's whole posting list (rather than seeking it for each
+/// document) while it holds fewer than this many postings per document to score.
+const READ_THROUGH_PER_DOC_MAX: u64 = 12;
+/// Most documents of several near words merged into one sorted list (beyond, a bitset
+/// is cheaper than the sort).
+const SORTED_NEAR_DOCS_MAX: u64 = 1_024;
+/// A gathered near-word set covering at least one document in this many is kept in the
+/// segment's [`super::segment::NearCache`].
+const CACHED_NEAR_DENSITY: u64 = 16;
 
 /// A search ready to run on any segment of one searcher.
 pub(crate) struct Prepared {
@@ -70,6 +95,8 @@ struct Text {
 }
 
 struct PreparedWord {
+    /// The analyzed word, its typo budget and whether it is being typed.
+    word: Word,
     /// The words within reach (typos, or the word being typed), the exact word left
     /// out; `None` when the word has no typo budget and is not being typed.
     near: Option<Arc<[Box<[u8]>]>>,
@@ -86,7 +113,8 @@ struct PreparedField {
 }
 
 impl Prepared {
-    /// Prepares `plan` for `searcher` (BM25 statistics are the searcher's).
+    /// Prepares `plan` for `searcher` (BM25 statistics are the searcher's, near words
+    /// the vocabulary's, which must cover the searcher).
     pub(crate) fn new(
         plan: &Plan,
         fields: &Fields,
@@ -120,7 +148,11 @@ impl Prepared {
     /// itself left out), when it has a typo budget or is being typed.
     pub(crate) fn near_words(&self) -> Vec<Option<&[Box<[u8]>]>> {
         match &self.kind {
-            Kind::Text(text) => text.words.iter().map(|word| word.near.as_deref()).collect(),
+            Kind::Text(text) => text
+                .words
+                .iter()
+                .map(|word| word.near.as_deref())
+                .collect(),
             Kind::All | Kind::Nothing => Vec::new(),
         }
     }
@@ -144,7 +176,7 @@ impl Prepared {
                 match &self.kind {
                     Kind::All => self.list(reader, &mut state)?,
                     Kind::Nothing => {}
-                    Kind::Text(text) => self.match_text(text, reader, &mut state)?,
+                    Kind::Text(text) => self.match_text(text, reader, columns, &mut state)?,
                 }
             }
             fruits.push(state.finish());
@@ -153,34 +185,34 @@ impl Prepared {
     }
 
     /// The filter terms' postings in `reader`: `None` when a filter matches nothing.
-    fn filter_infos(&self, reader: &SegmentReader) -> tantivy::Result<Option<Vec<FilterPostings>>> {
-        let mut infos = Vec::new();
+    fn filter_postings(
+        &self,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Option<Vec<FilterPostings>>> {
+        let mut found = Vec::new();
         for term in [&self.category, &self.brand].into_iter().flatten() {
             let index = reader.inverted_index(term.field())?;
             match index.get_term_info(term)? {
-                Some(info) => infos.push(FilterPostings {
-                    term: term.clone(),
+                Some(info) => found.push(FilterPostings {
+                    is_brand: self.brand.as_ref() == Some(term),
                     index,
                     info,
                 }),
                 None => return Ok(None),
             }
         }
-        Ok(Some(infos))
+        Ok(Some(found))
     }
 
     /// Blank `q`: every product passing the filters: the brand filter's postings when
     /// it is the narrower, else the segment's products in category order (only the
     /// requested category's, when there is one).
     fn list(&self, reader: &SegmentReader, state: &mut SegmentState<'_>) -> tantivy::Result<()> {
-        let Some(filters) = self.filter_infos(reader)? else {
+        let Some(filters) = self.filter_postings(reader)? else {
             return Ok(());
         };
-        let narrowest = filters
-            .into_iter()
-            .min_by_key(|filter| filter.info.doc_freq);
-        match narrowest {
-            Some(filter) if self.brand.as_ref() == Some(&filter.term) => {
+        match filters.into_iter().min_by_key(|filter| filter.info.doc_freq) {
+            Some(filter) if filter.is_brand => {
                 filter.for_each_block(&mut |docs| state.count_listed(docs))?;
             }
             _ => state.count_all_listed(),
@@ -192,24 +224,24 @@ impl Prepared {
         &self,
         text: &Text,
         reader: &SegmentReader,
+        columns: &SegmentColumns,
         state: &mut SegmentState<'_>,
     ) -> tantivy::Result<()> {
-        let Some(filters) = self.filter_infos(reader)? else {
+        let Some(filters) = self.filter_postings(reader)? else {
             return Ok(());
         };
         let max_doc = reader.max_doc();
         let mut words = Vec::with_capacity(text.words.len());
         for word in &text.words {
-            let word = SegmentWord::open(word, reader)?;
+            let word = SegmentWord::open(word, reader, columns)?;
             if word.cost == 0 {
                 // A word found nowhere in this segment: nothing here matches.
                 return Ok(());
             }
             words.push(word);
         }
-        // Candidates: the intersection of the cheapest sources (words and filters),
-        // each gathered into a bitset while that costs less than probing it document by
-        // document; the rest are probed for the few documents that survive.
+        // Candidates: the intersection of the cheapest sources, each gathered while
+        // that costs less than probing it for every survivor.
         let mut sources: Vec<(u64, Source)> = (0..words.len())
             .map(|index| (words[index].cost, Source::Word(index)))
             .chain(
@@ -219,74 +251,58 @@ impl Prepared {
             )
             .collect();
         sources.sort_by_key(|(cost, _)| *cost);
-        let mut survivors: Option<Bits> = None;
-        let mut probed: Vec<usize> = Vec::new();
+        let mut survivors: Option<(Bits, u64)> = None;
         for (cost, source) in sources {
-            if let Some(survivors) = &survivors {
-                if cost > survivors.count().saturating_mul(GATHER_PER_SURVIVOR_MAX) {
-                    // Filters need no probing: every survivor goes through them anyway.
-                    if let Source::Word(index) = source {
-                        probed.push(index);
-                    }
+            if let Some((_, count)) = &survivors {
+                // Not worth gathering: too long for the survivors, or matching so much
+                // of the segment that it would hardly narrow them. Scoring checks the
+                // word for each survivor anyway (and the filters check every survivor).
+                if cost > count.saturating_mul(GATHER_PER_SURVIVOR_MAX)
+                    || cost.saturating_mul(2) > u64::from(max_doc)
+                {
                     continue;
                 }
             }
             let documents = match source {
-                Source::Word(index) => words[index].documents(max_doc)?,
+                Source::Word(index) => words[index].documents(max_doc, columns)?,
                 Source::Filter(filter) => filter.documents(max_doc)?,
             };
-            match &mut survivors {
-                Some(survivors) => survivors.intersect_with(&documents),
-                None => survivors = Some(documents),
-            }
-            if survivors
-                .as_ref()
-                .is_some_and(|survivors| survivors.count() == 0)
-            {
+            let (documents, count) = match survivors {
+                Some((mut survivors, _)) => {
+                    survivors.intersect_with(&documents);
+                    let count = survivors.count();
+                    (survivors, count)
+                }
+                None => {
+                    let count = documents.count();
+                    (documents, count)
+                }
+            };
+            if count == 0 {
                 return Ok(());
             }
+            survivors = Some((documents, count));
         }
-        let Some(survivors) = survivors else {
+        let Some((survivors, count)) = survivors else {
             return Ok(());
         };
-        if std::env::var_os("SEARCH_DEBUG").is_some() {
-            let costs: Vec<u64> = words.iter().map(|w| w.cost).collect();
-            let nears: Vec<usize> = text
-                .words
-                .iter()
-                .map(|w| w.near.as_ref().map_or(0, |n| n.len()))
-                .collect();
-            eprintln!(
-                "seg max_doc {max_doc} costs {costs:?} near {nears:?} survivors {} probed {probed:?}",
-                survivors.count()
-            );
+        for word in &mut words {
+            word.prepare_probes(count, max_doc, columns)?;
         }
-        let mut title = text.title.scorer(reader, EXACT_NAME_BOOST)?;
-        let mut phrase = match &text.phrase {
-            Some(phrase) => Some(phrase.scorer(reader, PHRASE_BOOST)?),
-            None => None,
-        };
-        let mut scores: Vec<Score> = vec![0.0; words.len()];
-        survivors.for_each(&mut |doc| {
-            if !probed.iter().all(|&index| words[index].matches(doc)) || !state.passes(doc) {
-                return;
+        // The survivors passing the filters, then those every word matches, scored.
+        let mut candidates = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+        survivors.for_each(&mut |doc| candidates.push(doc));
+        let passing = state.passing(&candidates);
+        if passing.is_empty() {
+            return Ok(());
+        }
+        let docs: Vec<DocId> = passing.iter().map(|values| values.doc).collect();
+        let scores = text.score(reader, &mut words, &docs)?;
+        for (values, score) in passing.into_iter().zip(scores) {
+            if let Some(score) = score {
+                state.count_values(values, score);
             }
-            for (word, slot) in words.iter_mut().zip(scores.iter_mut()) {
-                // Every word matched (gathered or probed): the score is there.
-                *slot = word.probe(doc).unwrap_or(0.0);
-            }
-            // Summed in query order, so a document scores the same in any segment.
-            let mut score: Score = scores.iter().sum();
-            if contains(title.as_mut(), doc) {
-                score += title.score();
-            }
-            if let Some(phrase) = phrase.as_mut() {
-                if contains(phrase.as_mut(), doc) {
-                    score += phrase.score();
-                }
-            }
-            state.count(doc, score);
-        });
+        }
         Ok(())
     }
 }
@@ -324,6 +340,7 @@ impl Text {
                 });
             }
             prepared.push(PreparedWord {
+                word: word.clone(),
                 near,
                 fields: clauses,
             });
@@ -348,9 +365,111 @@ impl Text {
     }
 }
 
-/// Most documents of several near words merged into one sorted list (beyond, a bitset
-/// is cheaper than the sort).
-const SORTED_NEAR_DOCS_MAX: u64 = 1_024;
+impl Text {
+    /// The scores of `docs` (increasing), in order: `None` for a document some word
+    /// does not match. Per word and field, the exact word's postings are either sought
+    /// for each document or, when the documents are many for the list's length, read
+    /// through once (one sequential pass instead of a seek per document); the sums run
+    /// in the same order either way, so a document scores the same whichever was
+    /// chosen.
+    fn score(
+        &self,
+        reader: &SegmentReader,
+        words: &mut [SegmentWord<'_>],
+        docs: &[DocId],
+    ) -> tantivy::Result<Vec<Option<Score>>> {
+        let count = docs.len();
+        let mut ranked: Option<Ranked> = None;
+        let mut total: Vec<Score> = vec![0.0; count];
+        let mut matched_all: Vec<bool> = vec![true; count];
+        let mut word_scores: Vec<Score> = vec![0.0; count];
+        let mut exact_hits: Vec<bool> = vec![false; count];
+        let mut word_hits: Vec<bool> = vec![false; count];
+        for word in words.iter_mut() {
+            word_scores.fill(0.0);
+            word_hits.fill(false);
+            let near_rule = word.word.near.is_some();
+            for (field, prepared) in word.fields.iter_mut().zip(&word.word.fields) {
+                exact_hits.fill(false);
+                if let Some((info, postings)) = &mut field.exact {
+                    let read_through = u64::from(info.doc_freq)
+                        < (count as u64).saturating_mul(READ_THROUGH_PER_DOC_MAX);
+                    if read_through {
+                        let ranked =
+                            ranked.get_or_insert_with(|| Ranked::new(docs, reader.max_doc()));
+                        let mut block = field
+                            .index
+                            .read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+                        loop {
+                            let found = block.docs();
+                            if found.is_empty() {
+                                break;
+                            }
+                            for (&doc, &freq) in found.iter().zip(block.freqs()) {
+                                if let Some(at) = ranked.position(doc) {
+                                    let norm = field.fieldnorms.fieldnorm_id(doc);
+                                    word_scores[at] += prepared.bm25.score(norm, freq);
+                                    exact_hits[at] = true;
+                                }
+                            }
+                            block.advance();
+                        }
+                    } else {
+                        for (at, &doc) in docs.iter().enumerate() {
+                            if contains(postings, doc) {
+                                let norm = field.fieldnorms.fieldnorm_id(doc);
+                                word_scores[at] += prepared.bm25.score(norm, postings.term_freq());
+                                exact_hits[at] = true;
+                            }
+                        }
+                    }
+                }
+                if near_rule {
+                    // The near-word clause matches the exact word too.
+                    for (at, &doc) in docs.iter().enumerate() {
+                        if exact_hits[at] || field.near.contains(doc) {
+                            word_scores[at] += prepared.near_bonus;
+                            word_hits[at] = true;
+                        }
+                    }
+                } else {
+                    for (hit, exact) in word_hits.iter_mut().zip(&exact_hits) {
+                        *hit |= exact;
+                    }
+                }
+            }
+            // Summed in query order, so a document scores the same in any segment.
+            for (sum, score) in total.iter_mut().zip(&word_scores) {
+                *sum += score;
+            }
+            for (matched, hit) in matched_all.iter_mut().zip(&word_hits) {
+                *matched &= hit;
+            }
+        }
+        let mut title = self.title.scorer(reader, EXACT_NAME_BOOST)?;
+        let mut phrase = match &self.phrase {
+            Some(phrase) => Some(phrase.scorer(reader, PHRASE_BOOST)?),
+            None => None,
+        };
+        let mut scores = Vec::with_capacity(count);
+        for ((mut sum, &doc), matched) in total.into_iter().zip(docs).zip(matched_all) {
+            if !matched {
+                scores.push(None);
+                continue;
+            }
+            if contains(title.as_mut(), doc) {
+                sum += title.score();
+            }
+            if let Some(phrase) = phrase.as_mut() {
+                if contains(phrase.as_mut(), doc) {
+                    sum += phrase.score();
+                }
+            }
+            scores.push(Some(sum));
+        }
+        Ok(scores)
+    }
+}
 
 /// What narrows the candidates of a segment.
 enum Source {
@@ -360,14 +479,9 @@ enum Source {
     Filter(FilterPostings),
 }
 
-/// A source is gathered into the candidate bitset while its postings number at most
-/// this many per surviving candidate; beyond, seeking its postings for each survivor
-/// is cheaper (a seek decodes a block of 128, a gathered posting costs a bit-set).
-const GATHER_PER_SURVIVOR_MAX: u64 = 32;
-
 /// A filter term's posting list in one segment.
 struct FilterPostings {
-    term: Term,
+    is_brand: bool,
     index: Arc<InvertedIndexReader>,
     info: TermInfo,
 }
@@ -375,12 +489,8 @@ struct FilterPostings {
 impl FilterPostings {
     fn documents(&self, max_doc: DocId) -> tantivy::Result<Bits> {
         let mut documents = Bits::new(max_doc);
-        self.for_each(&mut |doc| documents.insert(doc))?;
+        self.for_each_block(&mut |docs| docs.iter().for_each(|&doc| documents.insert(doc)))?;
         Ok(documents)
-    }
-
-    fn for_each(&self, callback: &mut dyn FnMut(DocId)) -> tantivy::Result<()> {
-        self.for_each_block(&mut |docs| docs.iter().for_each(|&doc| callback(doc)))
     }
 
     /// Calls `callback` with the documents a block at a time, in increasing order.
@@ -403,7 +513,7 @@ impl FilterPostings {
 struct SegmentWord<'a> {
     word: &'a PreparedWord,
     fields: Vec<SegmentField>,
-    /// Postings of the word, exact and near, in every field: what driving costs.
+    /// Postings of the word, exact and near, in every field: what gathering costs.
     cost: u64,
 }
 
@@ -412,12 +522,45 @@ struct SegmentField {
     /// The exact word's postings, when the field has it.
     exact: Option<(TermInfo, SegmentPostings)>,
     fieldnorms: FieldNormReader,
-    /// Documents with a near word (not the exact one) in the field.
-    near: Option<NearDocs>,
+    near: Near,
+    /// Identifies the near-word set in the segment's cache.
+    near_key: NearKey,
+}
+
+/// The near words of a word in one field of one segment.
+enum Near {
+    /// None: the word has no typo budget and is not being typed, or no word within its
+    /// reach is in the field.
+    Nothing,
+    /// Looked up, not read yet: their dictionary entries and total postings.
+    Terms(Vec<TermInfo>, u64),
+    /// Their documents, gathered.
+    Documents(DocCursor<Arc<DocList>>),
+    /// Their posting lists, for a few survivors to seek.
+    Postings(Vec<(TermInfo, SegmentPostings)>),
+}
+
+impl Near {
+    /// Whether a near word is in `doc`; documents must be asked in increasing order.
+    #[inline]
+    fn contains(&mut self, doc: DocId) -> bool {
+        match self {
+            Near::Nothing => false,
+            Near::Documents(cursor) => cursor.contains(doc),
+            Near::Postings(postings) => postings
+                .iter_mut()
+                .any(|(_, postings)| contains(postings, doc)),
+            Near::Terms(..) => unreachable!("near words are read before any probe"),
+        }
+    }
 }
 
 impl<'a> SegmentWord<'a> {
-    fn open(word: &'a PreparedWord, reader: &SegmentReader) -> tantivy::Result<SegmentWord<'a>> {
+    fn open(
+        word: &'a PreparedWord,
+        reader: &SegmentReader,
+        columns: &SegmentColumns,
+    ) -> tantivy::Result<SegmentWord<'a>> {
         let max_doc = reader.max_doc();
         let mut fields = Vec::with_capacity(word.fields.len());
         let mut cost = 0;
@@ -436,34 +579,56 @@ impl<'a> SegmentWord<'a> {
                 Some(fieldnorms) => fieldnorms,
                 None => FieldNormReader::constant(max_doc, 1),
             };
+            let near_key: NearKey = (
+                prepared.field.field_id(),
+                word.word.text.clone(),
+                word.word.typos,
+                word.word.prefix,
+            );
             let near = match &word.near {
-                Some(near) => {
-                    let (near, postings) = NearDocs::gather(&index, near, max_doc)?;
-                    cost += postings;
-                    near
-                }
-                None => None,
+                None => Near::Nothing,
+                Some(words) => match columns.near.get(&near_key) {
+                    Some(list) => {
+                        cost += approximate_len(&list);
+                        Near::Documents(DocCursor::new(list))
+                    }
+                    None => {
+                        let dictionary = index.terms();
+                        let mut infos = Vec::new();
+                        let mut postings = 0;
+                        for near in words.iter() {
+                            if let Some(info) = dictionary.get(near)? {
+                                postings += u64::from(info.doc_freq);
+                                infos.push(info);
+                            }
+                        }
+                        cost += postings;
+                        if infos.is_empty() {
+                            Near::Nothing
+                        } else {
+                            Near::Terms(infos, postings)
+                        }
+                    }
+                },
             };
             fields.push(SegmentField {
                 index,
                 exact,
                 fieldnorms,
                 near,
+                near_key,
             });
         }
         Ok(SegmentWord { word, fields, cost })
     }
 
     /// Every document the word matches in some field.
-    fn documents(&self, max_doc: DocId) -> tantivy::Result<Bits> {
+    fn documents(&mut self, max_doc: DocId, columns: &SegmentColumns) -> tantivy::Result<Bits> {
         let mut documents = Bits::new(max_doc);
-        for field in &self.fields {
-            match &field.near {
-                Some(NearDocs::Bits(near)) => documents.union_with(near),
-                Some(NearDocs::Sorted { docs, .. }) => {
-                    docs.iter().for_each(|&doc| documents.insert(doc));
-                }
-                None => {}
+        for field in &mut self.fields {
+            field.gather_near(max_doc, columns)?;
+            if let Near::Documents(cursor) = &field.near {
+                cursor.list().add_to(&mut documents);
             }
             if let Some((info, _)) = &field.exact {
                 let mut postings = field
@@ -482,78 +647,44 @@ impl<'a> SegmentWord<'a> {
         Ok(documents)
     }
 
-    /// Whether the word matches `doc`, in any field. Documents must be asked in
-    /// increasing order.
-    fn matches(&mut self, doc: DocId) -> bool {
-        let near_rule = self.word.near.is_some();
-        self.fields.iter_mut().any(|field| {
-            (near_rule && field.near.as_mut().is_some_and(|near| near.contains(doc)))
-                || field
-                    .exact
-                    .as_mut()
-                    .is_some_and(|(_, postings)| contains(postings, doc))
-        })
-    }
-
-    /// The word's score in `doc`, or `None` if it does not match there. Documents must
-    /// be probed in increasing order.
-    fn probe(&mut self, doc: DocId) -> Option<Score> {
-        let mut matched = false;
-        let mut score = 0.0;
-        let near_rule = self.word.near.is_some();
-        for (field, prepared) in self.fields.iter_mut().zip(&self.word.fields) {
-            let exact = match &mut field.exact {
-                Some((_, postings)) => {
-                    let found = contains(postings, doc);
-                    if found {
-                        let norm = field.fieldnorms.fieldnorm_id(doc);
-                        score += prepared.bm25.score(norm, postings.term_freq());
-                    }
-                    found
-                }
-                None => false,
-            };
-            if near_rule && (exact || field.near.as_mut().is_some_and(|near| near.contains(doc))) {
-                // The near-word clause matches the exact word too.
-                score += prepared.near_bonus;
-                matched = true;
-            }
-            matched |= exact;
-        }
-        matched.then_some(score)
-    }
-}
-
-/// The documents of one field holding a near word.
-enum NearDocs {
-    /// Few: sorted, with a cursor for probes in increasing order.
-    Sorted { docs: Vec<DocId>, at: usize },
-    /// Many.
-    Bits(Bits),
-}
-
-impl NearDocs {
-    /// The documents of `index` holding one of `words`, and how many postings that was
-    /// (`None` when no word is in the field).
-    fn gather(
-        index: &InvertedIndexReader,
-        words: &[Box<[u8]>],
+    /// Reads the near words not read yet, for `survivors` candidates: their posting
+    /// lists to seek when that is cheaper than gathering their documents.
+    fn prepare_probes(
+        &mut self,
+        survivors: u64,
         max_doc: DocId,
-    ) -> tantivy::Result<(Option<NearDocs>, u64)> {
-        let dictionary = index.terms();
-        let mut infos = Vec::new();
-        let mut count = 0;
-        for word in words {
-            if let Some(info) = dictionary.get(word)? {
-                count += u64::from(info.doc_freq);
-                infos.push(info);
+        columns: &SegmentColumns,
+    ) -> tantivy::Result<()> {
+        for field in &mut self.fields {
+            let Near::Terms(infos, postings) = &field.near else {
+                continue;
+            };
+            let seeks = survivors.saturating_mul(infos.len() as u64);
+            if seeks.saturating_mul(SEEK_PER_GATHERED) < *postings {
+                let mut lists = Vec::with_capacity(infos.len());
+                for info in infos {
+                    let postings = field
+                        .index
+                        .read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+                    lists.push((info.clone(), postings));
+                }
+                field.near = Near::Postings(lists);
+            } else {
+                field.gather_near(max_doc, columns)?;
             }
         }
-        if infos.is_empty() {
-            return Ok((None, 0));
-        }
-        // A sorted list when it is already one (a single word) or short enough to sort
-        // quickly and smaller than a bitset of the segment; a bitset otherwise.
+        Ok(())
+    }
+}
+
+impl SegmentField {
+    /// Gathers the near words' documents, if read but not gathered yet; keeps a dense
+    /// set in the segment's cache.
+    fn gather_near(&mut self, max_doc: DocId, columns: &SegmentColumns) -> tantivy::Result<()> {
+        let Near::Terms(infos, postings) = &self.near else {
+            return Ok(());
+        };
+        let count = *postings;
         let small = count.saturating_mul(32) < u64::from(max_doc);
         let sorted = small && (infos.len() == 1 || count <= SORTED_NEAR_DOCS_MAX);
         let mut docs = Vec::new();
@@ -562,46 +693,45 @@ impl NearDocs {
         } else {
             Some(Bits::new(max_doc))
         };
-        for info in &infos {
-            let mut postings =
-                index.read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+        for info in infos {
+            let mut block = self
+                .index
+                .read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
             loop {
-                let block = postings.docs();
-                if block.is_empty() {
+                let found = block.docs();
+                if found.is_empty() {
                     break;
                 }
                 match &mut bits {
-                    Some(bits) => block.iter().for_each(|&doc| bits.insert(doc)),
-                    None => docs.extend_from_slice(block),
+                    Some(bits) => found.iter().for_each(|&doc| bits.insert(doc)),
+                    None => docs.extend_from_slice(found),
                 }
-                postings.advance();
+                block.advance();
             }
         }
-        let near = match bits {
-            Some(bits) => NearDocs::Bits(bits),
+        let list = Arc::new(match bits {
+            Some(bits) => DocList::Bits(bits),
             None => {
                 if infos.len() > 1 {
                     docs.sort_unstable();
                     docs.dedup();
                 }
-                NearDocs::Sorted { docs, at: 0 }
+                DocList::Sorted(docs)
             }
-        };
-        Ok((Some(near), count))
-    }
-
-    /// Whether `doc` is in the set; documents must be asked in increasing order.
-    #[inline]
-    fn contains(&mut self, doc: DocId) -> bool {
-        match self {
-            NearDocs::Bits(bits) => bits.contains(doc),
-            NearDocs::Sorted { docs, at } => {
-                while docs.get(*at).is_some_and(|&next| next < doc) {
-                    *at += 1;
-                }
-                docs.get(*at) == Some(&doc)
-            }
+        });
+        if count.saturating_mul(CACHED_NEAR_DENSITY) >= u64::from(max_doc) {
+            columns.near.insert(self.near_key.clone(), Arc::clone(&list));
         }
+        self.near = Near::Documents(DocCursor::new(list));
+        Ok(())
+    }
+}
+
+/// How many documents a list holds, as a gathering cost.
+fn approximate_len(list: &DocList) -> u64 {
+    match list {
+        DocList::Sorted(docs) => docs.len() as u64,
+        DocList::Bits(bits) => bits.count(),
     }
 }
 
@@ -613,64 +743,4 @@ fn contains<D: DocSet + ?Sized>(docset: &mut D, doc: DocId) -> bool {
         at = docset.seek(doc);
     }
     at == doc && at != TERMINATED
-}
-
-/// A set of documents of one segment.
-struct Bits {
-    words: Vec<u64>,
-}
-
-impl Bits {
-    fn new(max_doc: DocId) -> Bits {
-        Bits {
-            words: vec![0; (max_doc as usize).div_ceil(64)],
-        }
-    }
-
-    #[inline]
-    fn insert(&mut self, doc: DocId) {
-        let doc = doc as usize;
-        if let Some(word) = self.words.get_mut(doc / 64) {
-            *word |= 1 << (doc % 64);
-        }
-    }
-
-    #[inline]
-    fn contains(&self, doc: DocId) -> bool {
-        let doc = doc as usize;
-        self.words
-            .get(doc / 64)
-            .is_some_and(|word| word & (1 << (doc % 64)) != 0)
-    }
-
-    fn intersect_with(&mut self, other: &Bits) {
-        for (word, other) in self.words.iter_mut().zip(&other.words) {
-            *word &= other;
-        }
-    }
-
-    fn count(&self) -> u64 {
-        self.words
-            .iter()
-            .map(|word| u64::from(word.count_ones()))
-            .sum()
-    }
-
-    fn union_with(&mut self, other: &Bits) {
-        for (word, other) in self.words.iter_mut().zip(&other.words) {
-            *word |= other;
-        }
-    }
-
-    /// Calls `callback` with every document, in increasing order.
-    fn for_each(&self, callback: &mut dyn FnMut(DocId)) {
-        for (index, &word) in self.words.iter().enumerate() {
-            let mut word = word;
-            while word != 0 {
-                let bit = word.trailing_zeros();
-                callback((index * 64) as DocId + bit);
-                word &= word - 1;
-            }
-        }
-    }
 }

@@ -29,6 +29,7 @@
 
 mod api;
 mod collector;
+mod docs;
 mod execute;
 mod highlight;
 mod index;

@@ -18,11 +18,16 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::docs::DocList;
+
 use parking_lot::Mutex;
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::index::SegmentId;
 use tantivy::schema::Facet;
 use tantivy::{DocId, Searcher, SegmentReader};
+
+/// Bytes of near-word document sets a segment keeps (see [`NearCache`]).
+const NEAR_CACHE_BYTES_MAX: usize = 8 * 1024 * 1024;
 
 /// No value: a document without a brand (or, never in practice, without a category).
 pub(crate) const NONE: u32 = u32::MAX;
@@ -64,6 +69,40 @@ pub(crate) struct SegmentColumns {
     pub(crate) spelling_keys: Vec<u32>,
     /// Per brand key ordinal: the key (sorted, so searchable by bisection).
     pub(crate) key_texts: Vec<String>,
+    /// Dense near-word document sets, kept for the next search.
+    pub(crate) near: NearCache,
+}
+
+/// A query word in one field, as near-word sets are kept: field id, analyzed text,
+/// typo budget, whether it is being typed.
+pub(crate) type NearKey = (u32, String, u8, bool);
+
+/// The documents of the words within reach of a query word, in one field of one
+/// segment, for the query words whose near words are many and common: a one-letter
+/// prefix being typed reaches hundreds of words and most of the segment, which costs
+/// milliseconds to gather and is asked again and again (the same idea as Meilisearch's
+/// prefix database, filled on demand). A segment never changes, so an entry stays true
+/// for the segment's life; the cache is emptied when it outgrows its budget.
+#[derive(Debug, Default)]
+pub(crate) struct NearCache {
+    sets: Mutex<(HashMap<NearKey, Arc<DocList>>, usize)>,
+}
+
+impl NearCache {
+    pub(crate) fn get(&self, key: &NearKey) -> Option<Arc<DocList>> {
+        self.sets.lock().0.get(key).cloned()
+    }
+
+    pub(crate) fn insert(&self, key: NearKey, list: Arc<DocList>) {
+        let mut sets = self.sets.lock();
+        let bytes = list.bytes() + key.1.len();
+        if sets.1 + bytes > NEAR_CACHE_BYTES_MAX {
+            sets.0.clear();
+            sets.1 = 0;
+        }
+        sets.1 += bytes;
+        sets.0.insert(key, list);
+    }
 }
 
 impl SegmentColumns {
@@ -163,6 +202,7 @@ impl SegmentColumns {
             spelling_texts,
             spelling_keys,
             key_texts,
+            near: NearCache::default(),
         })
     }
 
@@ -171,6 +211,12 @@ impl SegmentColumns {
     pub(crate) fn values(&self, doc: DocId) -> Option<&DocValues> {
         let rank = *self.ranks.get(doc as usize)?;
         self.values.get(rank as usize)
+    }
+
+    /// The index of the values of `doc`, or [`NONE`] if it is not a product.
+    #[inline]
+    pub(crate) fn rank(&self, doc: DocId) -> u32 {
+        self.ranks.get(doc as usize).copied().unwrap_or(NONE)
     }
 
     /// The values of the products filed under category ordinal `category`.

@@ -426,6 +426,12 @@ fn each_filter_is_exact() {
 
 /// Facets computed by hand from the catalog over a set of matching ids.
 fn brute_force_facets(matching: &BTreeSet<u64>) -> Facets {
+    brute_force_facets_of(&products(), matching)
+}
+
+/// Facets computed by hand from `catalog` (filed under [`categories`]) over a set of
+/// matching ids.
+fn brute_force_facets_of(catalog: &[Product], matching: &BTreeSet<u64>) -> Facets {
     let parents: BTreeMap<u64, Option<u64>> = categories()
         .iter()
         .map(|c| (c.id.raw(), c.parent_id.map(CategoryId::raw)))
@@ -433,7 +439,7 @@ fn brute_force_facets(matching: &BTreeSet<u64>) -> Facets {
     let mut by_category: BTreeMap<u64, u64> = BTreeMap::new();
     let mut by_brand: BTreeMap<String, (String, u64)> = BTreeMap::new();
     let mut buckets = [0; PRICE_BUCKET_EDGES.len() + 1];
-    for product in products().iter().filter(|p| matching.contains(&p.id.raw())) {
+    for product in catalog.iter().filter(|p| matching.contains(&p.id.raw())) {
         let mut at = Some(product.category_id.raw());
         while let Some(id) = at {
             *by_category.entry(id).or_default() += 1;
@@ -464,11 +470,13 @@ fn brute_force_facets(matching: &BTreeSet<u64>) -> Facets {
             raw(&a.value).cmp(&raw(&b.value))
         })
     });
+    category.truncate(CATEGORY_FACETS_MAX);
     let mut brand: Vec<FacetCount> = by_brand
         .into_values()
         .map(|(value, count)| FacetCount { value, count })
         .collect();
     brand.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    brand.truncate(BRAND_FACETS_MAX);
     let price = buckets
         .iter()
         .enumerate()
@@ -706,4 +714,309 @@ proptest! {
             prop_assert!(results.is_ok(), "{:?}: {:?}", q, results.err());
         }
     }
+}
+
+/// The search as first written: one tantivy boolean query (per word, the exact term and
+/// a fuzzy or prefix term per field; the title bonuses; the filters as zero-scored
+/// terms), every match collected with its score, then the price range and the stock
+/// predicate applied. The executor must agree with it on every match and score.
+mod reference {
+    use tantivy::collector::TopDocs;
+    use tantivy::query::{
+        AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur,
+        PhraseQuery, Query, TermQuery,
+    };
+    use tantivy::schema::{Facet, IndexRecordOption};
+    use tantivy::{Score, Term};
+
+    use super::super::index::{Fields, SearchIndex, analyzer};
+    use super::super::query::{
+        APPROXIMATE_FACTOR, BRAND_BOOST, DESCRIPTION_BOOST, EXACT_NAME_BOOST, NAME_BOOST,
+        PHRASE_BOOST, Plan, Word,
+    };
+    use super::*;
+
+    /// Every match: (product id, score), best first, ties by id.
+    pub(super) fn search(
+        index: &SearchIndex,
+        request: &SearchRequest,
+        in_stock: &dyn Fn(ProductId) -> bool,
+    ) -> Vec<(u64, Score)> {
+        let plan = Plan::new(request, &mut analyzer()).expect("valid request");
+        let path = plan.category.map(|category| index.path_of(category.raw()));
+        let (searcher, fields) = index.searcher_and_fields();
+        let query = build(&plan, &fields, path.as_deref());
+        let limit = usize::try_from(searcher.num_docs()).expect("small").max(1);
+        let found = searcher
+            .search(query.as_ref(), &TopDocs::with_limit(limit).order_by_score())
+            .expect("search");
+        let mut matches = Vec::new();
+        for (score, address) in found {
+            let fast = searcher.segment_reader(address.segment_ord).fast_fields();
+            let id = fast.u64("id").expect("id").first(address.doc_id).expect("id");
+            let price = fast.u64("price").expect("price").first(address.doc_id).expect("price");
+            if price < plan.min_price || price > plan.max_price {
+                continue;
+            }
+            if request.in_stock && !in_stock(ProductId::from_raw(id)) {
+                continue;
+            }
+            // tantivy drops the match-all clause's score once a filter joins it (0.0),
+            // against the documented 1.0 for a blank `q`, which the executor keeps.
+            let score = if plan.match_all { 1.0 } else { score };
+            matches.push((id, score));
+        }
+        matches.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        matches
+    }
+
+    fn build(plan: &Plan, fields: &Fields, category_path: Option<&[u64]>) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if plan.match_all {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        } else if plan.words.is_empty() {
+            return Box::new(EmptyQuery);
+        } else {
+            for word in &plan.words {
+                clauses.push((Occur::Must, word_query(fields, word)));
+            }
+            for clause in title_clauses(fields, &plan.words) {
+                clauses.push((Occur::Should, clause));
+            }
+        }
+        if let Some(path) = category_path {
+            let facet = Facet::from_path(path.iter().map(u64::to_string));
+            clauses.push((Occur::Must, filter(Term::from_facet(fields.category, &facet))));
+        }
+        if let Some(key) = &plan.brand_key {
+            clauses.push((Occur::Must, filter(Term::from_field_text(fields.brand_key, key))));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn filter(term: Term) -> Box<dyn Query> {
+        Box::new(ConstScoreQuery::new(
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            0.0,
+        ))
+    }
+
+    fn word_query(fields: &Fields, word: &Word) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in [
+            (fields.name, NAME_BOOST),
+            (fields.brand, BRAND_BOOST),
+            (fields.description, DESCRIPTION_BOOST),
+        ] {
+            let term = Term::from_field_text(field, &word.text);
+            let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), boost))));
+            let near: Option<Box<dyn Query>> = if word.prefix {
+                Some(Box::new(FuzzyTermQuery::new_prefix(term, word.typos, true)))
+            } else if word.typos > 0 {
+                Some(Box::new(FuzzyTermQuery::new(term, word.typos, true)))
+            } else {
+                None
+            };
+            if let Some(near) = near {
+                let boost = boost * APPROXIMATE_FACTOR;
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(near, boost))));
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn title_clauses(fields: &Fields, words: &[Word]) -> Vec<Box<dyn Query>> {
+        let texts: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
+        let exact = Term::from_field_text(fields.name_exact, &texts.join(" "));
+        let exact = TermQuery::new(exact, IndexRecordOption::Basic);
+        let mut clauses: Vec<Box<dyn Query>> =
+            vec![Box::new(BoostQuery::new(Box::new(exact), EXACT_NAME_BOOST))];
+        if texts.len() >= 2 {
+            let terms = texts
+                .iter()
+                .map(|text| Term::from_field_text(fields.name, text))
+                .collect();
+            clauses.push(Box::new(BoostQuery::new(
+                Box::new(PhraseQuery::new(terms)),
+                PHRASE_BOOST,
+            )));
+        }
+        clauses
+    }
+}
+
+/// A small deterministic generator (xorshift), so the catalog and queries below are
+/// the same on every run.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+const ADJECTIVES: [&str; 14] = [
+    "studio", "wireless", "classic", "portable", "smart", "deluxe", "compact", "ultra",
+    "vintage", "organic", "stainless", "professional", "waterproof", "the",
+];
+const NOUNS: [&str; 12] = [
+    "headphones", "lamp", "kettle", "speaker", "chair", "backpack", "watch", "mug",
+    "earphones", "headset", "steel", "of",
+];
+const BRANDS: [&str; 8] = [
+    "Acme Audio", "acme  AUDIO", "Sonic", "Café Bleu", "Lumen", "Brewmaster", "Retro", "Steelworks",
+];
+
+/// A catalog whose words overlap on purpose: near words (`headphones`, `earphones`,
+/// `headset`), prefixes of each other (`steel`, `stainless`, `studio`), short and long
+/// words, brands spelled several ways, descriptions repeating the name.
+fn generated_catalog(count: u64) -> Vec<Product> {
+    let mut dice = Dice(0x9e37_79b9_7f4a_7c15);
+    (1..=count)
+        .map(|id| {
+            let first = dice.pick(&ADJECTIVES);
+            let second = dice.pick(&ADJECTIVES);
+            let noun = dice.pick(&NOUNS);
+            let name = if dice.chance(30) {
+                format!("{first} {noun}")
+            } else {
+                format!("{first} {second} {noun} {}", id % 7)
+            };
+            let extra = dice.pick(&NOUNS);
+            let description = format!("A {second} {noun} with a {extra}, the {first} way. Model {id}.");
+            let brand = (!dice.chance(15)).then(|| dice.pick(&BRANDS));
+            let category = 1 + (id % 5);
+            let price = [500, 999, 1_000, 2_499, 2_500, 7_900, 10_000, 30_000, 50_000, 90_000]
+                [dice.below(10)];
+            product(id, &name, brand, category, price, &description)
+        })
+        .collect()
+}
+
+/// A query word as a shopper might type it: whole, with a typo, or cut short.
+fn mangle(dice: &mut Dice, word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    match dice.below(6) {
+        0 if chars.len() > 2 => {
+            let at = dice.below(chars.len() - 1);
+            let mut swapped = chars.clone();
+            swapped.swap(at, at + 1);
+            swapped.into_iter().collect()
+        }
+        1 if chars.len() > 1 => {
+            let at = dice.below(chars.len());
+            chars.iter().enumerate().filter(|&(i, _)| i != at).map(|(_, c)| *c).collect()
+        }
+        2 if chars.len() > 1 => chars[..1 + dice.below(chars.len() - 1)].iter().collect(),
+        3 => {
+            let at = dice.below(chars.len());
+            let mut changed = chars.clone();
+            changed[at] = 'x';
+            changed.into_iter().collect()
+        }
+        _ => word.to_owned(),
+    }
+}
+
+#[test]
+fn the_executor_agrees_with_the_original_boolean_query() {
+    let index = SearchIndex::open(&StoreLocation::Memory).expect("open");
+    let tree = categories().into_iter().map(Event::CategoryCreated).collect();
+    index.apply(&records(tree, 1)).expect("apply");
+    let mut catalog = generated_catalog(600);
+    // Several batches make several segments; updates and archivals leave deletes.
+    let mut seq = 6;
+    for chunk in catalog.chunks(150) {
+        let events: Vec<Event> = chunk.iter().cloned().map(Event::ProductCreated).collect();
+        let count = events.len() as u64;
+        index.apply(&records(events, seq)).expect("apply");
+        seq += count;
+    }
+    let mut changes = Vec::new();
+    for at in (0..catalog.len()).step_by(37) {
+        let before = catalog[at].clone();
+        let mut after = before.clone();
+        if at % 2 == 0 {
+            after.status = ProductStatus::Archived;
+        } else {
+            after.name = format!("{} refurbished", after.name);
+        }
+        catalog[at] = after.clone();
+        changes.push(Event::ProductUpdated { before, after });
+    }
+    index.apply(&records(changes, seq)).expect("apply");
+    let listed: Vec<Product> = catalog
+        .iter()
+        .filter(|product| product.status == ProductStatus::Active)
+        .cloned()
+        .collect();
+    let stock = |id: ProductId| id.raw() % 3 != 0;
+
+    let mut dice = Dice(42);
+    let vocabulary: Vec<&str> = ADJECTIVES.iter().chain(&NOUNS).copied().collect();
+    let mut checked_matches = 0;
+    for round in 0..400 {
+        let words = 1 + dice.below(3);
+        let mut q: Vec<String> = (0..words)
+            .map(|_| {
+                let word = dice.pick(&vocabulary);
+                mangle(&mut dice, word)
+            })
+            .collect();
+        if round % 10 == 0 {
+            q.clear();
+        }
+        let mut q = q.join(" ");
+        if dice.chance(30) {
+            q.push(' ');
+        }
+        let request = SearchRequest {
+            q,
+            category: dice.chance(25).then(|| CategoryId::from_raw(1 + dice.below(5) as u64)),
+            brand: dice.chance(15).then(|| dice.pick(&BRANDS).to_lowercase()),
+            min_price: dice.chance(20).then_some(1_000),
+            max_price: dice.chance(20).then_some(30_000),
+            in_stock: dice.chance(30),
+            limit: 1 + dice.below(SEARCH_LIMIT_MAX),
+            cursor: None,
+        };
+        let expected = reference::search(&index, &request, &stock);
+        let results = index.search(&request, &stock).expect("search");
+        assert_eq!(results.total, expected.len() as u64, "{request:?}");
+        let matching: BTreeSet<u64> = expected.iter().map(|&(id, _)| id).collect();
+        assert_eq!(results.facets, brute_force_facets_of(&listed, &matching), "{request:?}");
+        let scores: BTreeMap<u64, f32> = expected.iter().copied().collect();
+        assert!(results.hits.len() <= request.limit);
+        assert_eq!(results.hits.len(), expected.len().min(request.limit), "{request:?}");
+        let close = |a: f32, b: f32| (a - b).abs() <= 1e-4 * a.abs().max(b.abs()).max(1.0);
+        for (at, hit) in results.hits.iter().enumerate() {
+            let id = hit.product_id.raw();
+            let reference = scores.get(&id).copied();
+            assert!(
+                reference.is_some_and(|score| close(score, hit.score)),
+                "{request:?}: hit {id} scored {} but {reference:?} originally",
+                hit.score
+            );
+            // The page is a best-first page of the original ranking (up to rounding).
+            assert!(close(expected[at].1, hit.score), "{request:?}: rank {at}");
+        }
+        checked_matches += expected.len();
+    }
+    assert!(checked_matches > 10_000, "the queries matched little: {checked_matches}");
 }
