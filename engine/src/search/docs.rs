@@ -145,7 +145,6 @@ impl<L: std::ops::Deref<Target = DocList>> DocCursor<L> {
         &self.list
     }
 
-
     /// Whether `doc` is in the list; documents must be asked in increasing order.
     #[inline]
     pub(crate) fn contains(&mut self, doc: DocId) -> bool {
