@@ -148,11 +148,7 @@ impl Prepared {
     /// itself left out), when it has a typo budget or is being typed.
     pub(crate) fn near_words(&self) -> Vec<Option<&[Box<[u8]>]>> {
         match &self.kind {
-            Kind::Text(text) => text
-                .words
-                .iter()
-                .map(|word| word.near.as_deref())
-                .collect(),
+            Kind::Text(text) => text.words.iter().map(|word| word.near.as_deref()).collect(),
             Kind::All | Kind::Nothing => Vec::new(),
         }
     }
@@ -211,7 +207,10 @@ impl Prepared {
         let Some(filters) = self.filter_postings(reader)? else {
             return Ok(());
         };
-        match filters.into_iter().min_by_key(|filter| filter.info.doc_freq) {
+        match filters
+            .into_iter()
+            .min_by_key(|filter| filter.info.doc_freq)
+        {
             Some(filter) if filter.is_brand => {
                 filter.for_each_block(&mut |docs| state.count_listed(docs))?;
             }
@@ -397,9 +396,10 @@ impl Text {
                     if read_through {
                         let ranked =
                             ranked.get_or_insert_with(|| Ranked::new(docs, reader.max_doc()));
-                        let mut block = field
-                            .index
-                            .read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+                        let mut block = field.index.read_block_postings_from_terminfo(
+                            info,
+                            IndexRecordOption::WithFreqs,
+                        )?;
                         loop {
                             let found = block.docs();
                             if found.is_empty() {
@@ -720,7 +720,9 @@ impl SegmentField {
             }
         });
         if count.saturating_mul(CACHED_NEAR_DENSITY) >= u64::from(max_doc) {
-            columns.near.insert(self.near_key.clone(), Arc::clone(&list));
+            columns
+                .near
+                .insert(self.near_key.clone(), Arc::clone(&list));
         }
         self.near = Near::Documents(DocCursor::new(list));
         Ok(())

@@ -19,10 +19,10 @@ use tantivy::indexer::IndexWriterOptions;
 use tantivy::schema::{
     FAST, Facet, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
 };
+use tantivy::store::Compressor;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
 };
-use tantivy::store::Compressor;
 use tantivy::{
     Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError,
     Term,
@@ -368,7 +368,11 @@ impl SearchIndex {
         self.reader.reload()?;
         self.warm()?;
         let took_ms = started.elapsed().as_millis();
-        tracing::info!(segments = segments.len(), took_ms, "search index merged into one segment");
+        tracing::info!(
+            segments = segments.len(),
+            took_ms,
+            "search index merged into one segment"
+        );
         Ok(())
     }
 

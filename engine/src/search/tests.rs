@@ -753,8 +753,16 @@ mod reference {
         let mut matches = Vec::new();
         for (score, address) in found {
             let fast = searcher.segment_reader(address.segment_ord).fast_fields();
-            let id = fast.u64("id").expect("id").first(address.doc_id).expect("id");
-            let price = fast.u64("price").expect("price").first(address.doc_id).expect("price");
+            let id = fast
+                .u64("id")
+                .expect("id")
+                .first(address.doc_id)
+                .expect("id");
+            let price = fast
+                .u64("price")
+                .expect("price")
+                .first(address.doc_id)
+                .expect("price");
             if price < plan.min_price || price > plan.max_price {
                 continue;
             }
@@ -786,10 +794,16 @@ mod reference {
         }
         if let Some(path) = category_path {
             let facet = Facet::from_path(path.iter().map(u64::to_string));
-            clauses.push((Occur::Must, filter(Term::from_facet(fields.category, &facet))));
+            clauses.push((
+                Occur::Must,
+                filter(Term::from_facet(fields.category, &facet)),
+            ));
         }
         if let Some(key) = &plan.brand_key {
-            clauses.push((Occur::Must, filter(Term::from_field_text(fields.brand_key, key))));
+            clauses.push((
+                Occur::Must,
+                filter(Term::from_field_text(fields.brand_key, key)),
+            ));
         }
         Box::new(BooleanQuery::new(clauses))
     }
@@ -810,7 +824,10 @@ mod reference {
         ] {
             let term = Term::from_field_text(field, &word.text);
             let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), boost))));
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(exact), boost)),
+            ));
             let near: Option<Box<dyn Query>> = if word.prefix {
                 Some(Box::new(FuzzyTermQuery::new_prefix(term, word.typos, true)))
             } else if word.typos > 0 {
@@ -872,15 +889,44 @@ impl Dice {
 }
 
 const ADJECTIVES: [&str; 14] = [
-    "studio", "wireless", "classic", "portable", "smart", "deluxe", "compact", "ultra",
-    "vintage", "organic", "stainless", "professional", "waterproof", "the",
+    "studio",
+    "wireless",
+    "classic",
+    "portable",
+    "smart",
+    "deluxe",
+    "compact",
+    "ultra",
+    "vintage",
+    "organic",
+    "stainless",
+    "professional",
+    "waterproof",
+    "the",
 ];
 const NOUNS: [&str; 12] = [
-    "headphones", "lamp", "kettle", "speaker", "chair", "backpack", "watch", "mug",
-    "earphones", "headset", "steel", "of",
+    "headphones",
+    "lamp",
+    "kettle",
+    "speaker",
+    "chair",
+    "backpack",
+    "watch",
+    "mug",
+    "earphones",
+    "headset",
+    "steel",
+    "of",
 ];
 const BRANDS: [&str; 8] = [
-    "Acme Audio", "acme  AUDIO", "Sonic", "Café Bleu", "Lumen", "Brewmaster", "Retro", "Steelworks",
+    "Acme Audio",
+    "acme  AUDIO",
+    "Sonic",
+    "Café Bleu",
+    "Lumen",
+    "Brewmaster",
+    "Retro",
+    "Steelworks",
 ];
 
 /// A catalog whose words overlap on purpose: near words (`headphones`, `earphones`,
@@ -899,11 +945,13 @@ fn generated_catalog(count: u64) -> Vec<Product> {
                 format!("{first} {second} {noun} {}", id % 7)
             };
             let extra = dice.pick(&NOUNS);
-            let description = format!("A {second} {noun} with a {extra}, the {first} way. Model {id}.");
+            let description =
+                format!("A {second} {noun} with a {extra}, the {first} way. Model {id}.");
             let brand = (!dice.chance(15)).then(|| dice.pick(&BRANDS));
             let category = 1 + (id % 5);
-            let price = [500, 999, 1_000, 2_499, 2_500, 7_900, 10_000, 30_000, 50_000, 90_000]
-                [dice.below(10)];
+            let price = [
+                500, 999, 1_000, 2_499, 2_500, 7_900, 10_000, 30_000, 50_000, 90_000,
+            ][dice.below(10)];
             product(id, &name, brand, category, price, &description)
         })
         .collect()
@@ -921,7 +969,12 @@ fn mangle(dice: &mut Dice, word: &str) -> String {
         }
         1 if chars.len() > 1 => {
             let at = dice.below(chars.len());
-            chars.iter().enumerate().filter(|&(i, _)| i != at).map(|(_, c)| *c).collect()
+            chars
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != at)
+                .map(|(_, c)| *c)
+                .collect()
         }
         2 if chars.len() > 1 => chars[..1 + dice.below(chars.len() - 1)].iter().collect(),
         3 => {
@@ -937,7 +990,10 @@ fn mangle(dice: &mut Dice, word: &str) -> String {
 #[test]
 fn the_executor_agrees_with_the_original_boolean_query() {
     let index = SearchIndex::open(&StoreLocation::Memory).expect("open");
-    let tree = categories().into_iter().map(Event::CategoryCreated).collect();
+    let tree = categories()
+        .into_iter()
+        .map(Event::CategoryCreated)
+        .collect();
     index.apply(&records(tree, 1)).expect("apply");
     let mut catalog = generated_catalog(600);
     // Several batches make several segments; updates and archivals leave deletes.
@@ -988,7 +1044,9 @@ fn the_executor_agrees_with_the_original_boolean_query() {
         }
         let request = SearchRequest {
             q,
-            category: dice.chance(25).then(|| CategoryId::from_raw(1 + dice.below(5) as u64)),
+            category: dice
+                .chance(25)
+                .then(|| CategoryId::from_raw(1 + dice.below(5) as u64)),
             brand: dice.chance(15).then(|| dice.pick(&BRANDS).to_lowercase()),
             min_price: dice.chance(20).then_some(1_000),
             max_price: dice.chance(20).then_some(30_000),
@@ -1000,10 +1058,18 @@ fn the_executor_agrees_with_the_original_boolean_query() {
         let results = index.search(&request, &stock).expect("search");
         assert_eq!(results.total, expected.len() as u64, "{request:?}");
         let matching: BTreeSet<u64> = expected.iter().map(|&(id, _)| id).collect();
-        assert_eq!(results.facets, brute_force_facets_of(&listed, &matching), "{request:?}");
+        assert_eq!(
+            results.facets,
+            brute_force_facets_of(&listed, &matching),
+            "{request:?}"
+        );
         let scores: BTreeMap<u64, f32> = expected.iter().copied().collect();
         assert!(results.hits.len() <= request.limit);
-        assert_eq!(results.hits.len(), expected.len().min(request.limit), "{request:?}");
+        assert_eq!(
+            results.hits.len(),
+            expected.len().min(request.limit),
+            "{request:?}"
+        );
         let close = |a: f32, b: f32| (a - b).abs() <= 1e-4 * a.abs().max(b.abs()).max(1.0);
         for (at, hit) in results.hits.iter().enumerate() {
             let id = hit.product_id.raw();
@@ -1018,5 +1084,8 @@ fn the_executor_agrees_with_the_original_boolean_query() {
         }
         checked_matches += expected.len();
     }
-    assert!(checked_matches > 10_000, "the queries matched little: {checked_matches}");
+    assert!(
+        checked_matches > 10_000,
+        "the queries matched little: {checked_matches}"
+    );
 }
