@@ -2,8 +2,11 @@
 //! loads the demo catalog, announces its address on stdout (and the demo admin's
 //! credentials on the next line), becomes ready, serves, and exits 0 on SIGTERM; with
 //! `--admin-email/--admin-password` that admin signs in over HTTP and creates a product
-//! (production password hashing, as shipped); `import` reports bad lines by number and
-//! imports the rest.
+//! (production password hashing, as shipped); a storefront's checkout against the demo
+//! catalog (register, find a product in stock, cart, pay with the succeeding test card)
+//! gives an order that is still there, with its stock sale and its idempotency key,
+//! after a clean restart on the same data directory; `import` reports bad lines by
+//! number and imports the rest.
 
 mod common;
 
@@ -43,6 +46,18 @@ fn send(
     token: Option<&str>,
     body: Option<&Value>,
 ) -> Option<Reply> {
+    send_with(address, method, path, token, &[], body)
+}
+
+/// [`send`] with extra header fields (`Idempotency-Key`).
+fn send_with(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Option<Reply> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(address).ok()?;
     stream
@@ -51,6 +66,9 @@ fn send(
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n");
     if let Some(token) = token {
         request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
     }
     let body = body.map(Value::to_string).unwrap_or_default();
     if !body.is_empty() {
@@ -240,6 +258,159 @@ fn the_admin_from_the_command_line_signs_in_and_creates_a_product() {
         .expect("run the binary");
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("password"));
+}
+
+/// The test card that succeeds (API.md).
+const GOOD_CARD: &str = "4242424242424242";
+/// Units the shopper buys: more than one, so a total that ignored the quantity shows.
+const QUANTITY: u64 = 2;
+
+/// The reply's JSON body after checking its status.
+fn expect(reply: Option<Reply>, status: u16) -> Value {
+    let reply = reply.expect("a reply");
+    assert_eq!(
+        reply.status,
+        status,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply.json()
+}
+
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("a string, not {value}"))
+        .to_string()
+}
+
+#[test]
+fn a_storefront_checkout_survives_a_clean_restart() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let store = data.path().join("store");
+    // Held until the server stops: its first start prints the demo admin after the
+    // address, and a closed pipe would make that write fail.
+    let (server, address, _stdout) = start(&[], &store, &[]);
+    wait_until_ready(address);
+
+    // A storefront needs no admin: the shopper registers.
+    let account = json!({
+        "email": "shopper@example.com", "password": "a shopper's passphrase", "name": "Ada"
+    });
+    let session = expect(
+        send(address, "POST", "/v1/auth/register", None, Some(&account)),
+        201,
+    );
+    let token = text(&session["token"]);
+    let user_id = session["user"]["id"].clone();
+
+    // A product in stock from the demo catalog, as a category page lists it, then its
+    // product page.
+    let page = expect(get(address, "/v1/products?in_stock=true&limit=20"), 200);
+    let listed = page["data"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|product| {
+            product["stock"]["available"]
+                .as_u64()
+                .is_some_and(|available| available >= QUANTITY)
+        })
+        .expect("an in-stock product on the first page")
+        .clone();
+    let product = expect(
+        get(address, &format!("/v1/products/{}", text(&listed["id"]))),
+        200,
+    );
+    assert_eq!(product, listed);
+    let sku = text(&product["sku"]);
+    let price = product["price"]["amount"].as_u64().expect("a price");
+    let stock_before = product["stock"].clone();
+    let number = |field: &str| stock_before[field].as_u64().expect("a count");
+
+    let cart = expect(send(address, "POST", "/v1/carts", Some(&token), None), 201);
+    assert_eq!(cart["user_id"], user_id);
+    let cart_id = text(&cart["id"]);
+    let line = json!({"sku": sku, "quantity": QUANTITY});
+    let cart = expect(
+        send(
+            address,
+            "POST",
+            &format!("/v1/carts/{cart_id}/items"),
+            Some(&token),
+            Some(&line),
+        ),
+        200,
+    );
+    assert_eq!(cart["items"][0]["held"], true, "{cart}");
+    let total = json!({"amount": price * QUANTITY, "currency": product["price"]["currency"]});
+    assert_eq!(cart["totals"]["total"], total, "{cart}");
+
+    let checkout_path = format!("/v1/carts/{cart_id}/checkout");
+    let checkout = json!({
+        "payment": {"method": "card", "card_number": GOOD_CARD},
+        "shipping_address": {"name": "Ada", "line1": "1 Main St", "city": "Springfield",
+            "postal_code": "12345", "country": "US"},
+    });
+    let key = [("Idempotency-Key", "storefront-checkout-1")];
+    let order = expect(
+        send_with(
+            address,
+            "POST",
+            &checkout_path,
+            Some(&token),
+            &key,
+            Some(&checkout),
+        ),
+        201,
+    );
+    assert_eq!(order["status"], "paid", "{order}");
+    assert_eq!(order["user_id"], user_id);
+    assert_eq!(order["total"], total, "{order}");
+    assert_eq!(order["totals"]["total"], total, "{order}");
+    assert_eq!(order["payment"]["status"], "captured", "{order}");
+    assert_eq!(order["payment"]["amount"], total, "{order}");
+    assert_eq!(order["items"][0]["sku"], sku.as_str());
+    assert_eq!(order["items"][0]["quantity"], QUANTITY);
+    assert_eq!(order["items"].as_array().map(Vec::len), Some(1));
+    let order_path = format!("/v1/orders/{}", text(&order["id"]));
+    let sold = json!({
+        "sku": sku,
+        "on_hand": number("on_hand") - QUANTITY,
+        "reserved": number("reserved"),
+        "available": number("available") - QUANTITY,
+    });
+    let inventory_path = format!("/v1/inventory/{sku}");
+
+    // The storefront's order page and order history, and the stock the sale took.
+    let check_order_is_there = |address: SocketAddr| {
+        let fetched = expect(send(address, "GET", &order_path, Some(&token), None), 200);
+        assert_eq!(fetched, order);
+        let mine = expect(send(address, "GET", "/v1/orders", Some(&token), None), 200);
+        assert_eq!(mine["data"], json!([order]), "{mine}");
+        assert_eq!(expect(get(address, &inventory_path), 200), sold);
+    };
+    check_order_is_there(address);
+    stop(server);
+
+    // A clean restart on the same directory: the session, the order, the sale and the
+    // checkout's idempotency key were all acknowledged, so all of them are on disk.
+    let (server, address, _stdout) = start(&[], &store, &[]);
+    wait_until_ready(address);
+    check_order_is_there(address);
+    let replay = send_with(
+        address,
+        "POST",
+        &checkout_path,
+        Some(&token),
+        &key,
+        Some(&checkout),
+    )
+    .expect("a reply");
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(expect(Some(replay), 201), order);
+    assert_eq!(expect(get(address, &inventory_path), 200), sold);
+    stop(server);
 }
 
 #[test]
