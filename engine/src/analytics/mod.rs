@@ -1,0 +1,863 @@
+//! Streaming analytics: event-time windows over what shoppers do, with watermarks and
+//! allowed lateness, and the aggregates the dashboard reads.
+//!
+//! [`Analytics`] owns every window. It is fed [`Record`]s (from the event outbox via
+//! [`Record::from_event`], and from client events) and answers the analytics queries
+//! with serializable snapshots. Its whole state can be checkpointed with
+//! [`Analytics::snapshot_state`] and brought back with [`Analytics::restore_state`];
+//! it is deterministic, so the same records in the same order give the same state, and
+//! replaying the event log rebuilds it.
+//!
+//! # Time
+//!
+//! Definitions follow Apache Flink's event-time windows, in milliseconds:
+//!
+//! - **Windows** are aligned to the Unix epoch and half-open, `[start, end)`. Tumbling:
+//!   1 min, 5 min and 1 h; sliding: 10 min long, a new one every 5 min, so each record
+//!   is in two of them (Flink's `SlidingEventTimeWindows`: starts at
+//!   `t − t mod slide`, `t − t mod slide − slide`, … while `start > t − size`). A
+//!   window exists once a record lands in it.
+//! - **Watermark** = the largest event time seen − the out-of-orderness bound
+//!   ([`AnalyticsConfig::out_of_orderness_ms`]); it never goes back. It is advanced on
+//!   every record rather than on Flink's periodic timer, which keeps the state a pure
+//!   function of the input. (Flink's legacy `BoundedOutOfOrdernessTimestampExtractor`
+//!   uses exactly this formula; the newer `WatermarkStrategy` subtracts one more
+//!   millisecond.) [`Analytics::advance_watermark`] moves it on when input stops.
+//! - A window **fires** when `watermark >= end − 1` (its largest timestamp).
+//! - A record is **late** when its window has fired. It still **updates** the window
+//!   while `watermark < end − 1 + allowed lateness`
+//!   ([`AnalyticsConfig::allowed_lateness_ms`]); the window then counts a late event,
+//!   as Flink re-fires it. When `watermark >= end − 1 + allowed lateness` the window
+//!   is **final**: its report moves to the history and any later record for it is
+//!   **dropped** and counted as dropped for that window kind (a record can be dropped
+//!   by the 1 min window and still counted by the 1 h one).
+//!
+//! # Aggregates
+//!
+//! Per window: event counts, the funnel view → add to cart → checkout → purchase
+//! (counted in events, with the conversion of each step), orders and money per
+//! currency (order value, average order value rounded down, payments, refunds, failed
+//! payments), unique users and sessions (a hand-written HyperLogLog with 4,096
+//! registers: standard error 1.04/√4096 ≈ 1.63 %), per-product views, add-to-carts,
+//! orders, units and revenue with conversion, rankings by views, purchases and revenue,
+//! search counts with top and zero-result queries, and hdrhistogram distributions of
+//! order values and search latency. Anomalies: sessions with more than
+//! [`AnalyticsConfig::session_events_max`] events or longer than
+//! [`AnalyticsConfig::session_duration_ms_max`], and windows with more than
+//! [`AnalyticsConfig::payment_failures_max`] failed payments.
+//!
+//! # Cost
+//!
+//! Ingest does no allocation in the steady state: products, (product, currency)
+//! pairs, currencies and queries are interned to dense indexes once; each window kind
+//! keeps a ring of preallocated slots keyed by window start; HyperLogLog registers are
+//! updated from one 64-bit hash per record. Rankings are computed when asked for (or
+//! once, when a window becomes final), never per record.
+
+mod hll;
+mod intern;
+mod record;
+mod snapshot;
+mod state;
+mod window;
+
+use std::collections::VecDeque;
+
+pub use hll::{HLL_REGISTERS, HLL_STANDARD_ERROR_PPM};
+pub use record::{
+    EVENT_TIME_MS_MAX, ORDER_LINES_MAX, PurchaseLine, QUERY_CHARS_MAX, Record, RecordKind,
+    SessionKey, normalize_query,
+};
+pub use snapshot::{
+    Anomaly, AnomalyKind, CurrencyTotals, Distribution, Funnel, FunnelReport, FunnelStep,
+    FunnelStepKind, ProductStats, QueryStats, RankBy, RevenueRanking, SearchReport, TOP_K_MAX,
+    TopProducts, WindowRef, WindowReport, WindowSpan, WindowTotals,
+};
+pub use state::STATE_FORMAT_VERSION;
+pub use window::{ORDER_VALUE_MAX, SEARCH_LATENCY_US_MAX, WindowKind, WindowStats};
+
+use hll::mix64;
+use intern::{
+    CurrencyInterner, FastMap, PairInterner, ProductInterner, QueryInterner, UNTRACKED, fast_map,
+};
+use serde::{Deserialize, Serialize};
+use snapshot::{Names, timestamp};
+use window::{Action, Prepared, PreparedLine, Slot, WindowSet};
+
+use crate::model::{Timestamp, UserId};
+
+/// Largest out-of-orderness bound accepted (one hour).
+pub const OUT_OF_ORDERNESS_MS_MAX: u64 = 3_600_000;
+/// Largest allowed lateness accepted (one hour).
+pub const ALLOWED_LATENESS_MS_MAX: u64 = 3_600_000;
+/// Longest history of final windows kept (seven days).
+pub const HISTORY_MS_MAX: u64 = 7 * 24 * 3_600_000;
+/// Anomalies kept; the oldest are forgotten first.
+pub const ANOMALIES_MAX: usize = 1_000;
+/// Window summaries one [`Analytics::windows`] call returns at most.
+pub const WINDOWS_LIST_MAX: usize = 2_016;
+/// Largest value of [`AnalyticsConfig::products_max`].
+pub const PRODUCTS_MAX: usize = 10_000_000;
+/// Largest value of [`AnalyticsConfig::queries_max`].
+pub const QUERIES_MAX: usize = 1_000_000;
+/// Largest value of [`AnalyticsConfig::sessions_max`].
+pub const SESSIONS_MAX: usize = 10_000_000;
+
+// Seven days of one-minute windows fit in one listing.
+const _: () = assert!(WINDOWS_LIST_MAX as u64 * 5 * 60_000 >= HISTORY_MS_MAX);
+
+/// How the windows behave. Every field has a bound, checked by
+/// [`AnalyticsConfig::validate`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalyticsConfig {
+    /// How far out of order records may arrive before they count as late (the
+    /// watermark lags the largest event time by this much).
+    pub out_of_orderness_ms: u64,
+    /// How long after firing a window still accepts late records.
+    pub allowed_lateness_ms: u64,
+    /// A session with more events than this is an anomaly.
+    pub session_events_max: u64,
+    /// A session longer than this (last − first event time) is an anomaly.
+    pub session_duration_ms_max: u64,
+    /// A session with no event for this long (behind the watermark) is forgotten.
+    pub session_gap_ms: u64,
+    /// A window with more failed payments than this is an anomaly.
+    pub payment_failures_max: u64,
+    /// How much history of final windows is kept, per kind.
+    pub history_ms: u64,
+    /// Distinct products counted individually; more still count in the totals.
+    pub products_max: usize,
+    /// Distinct queries counted individually at a time; more still count in the totals.
+    pub queries_max: usize,
+    /// Sessions tracked at a time for anomalies.
+    pub sessions_max: usize,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> AnalyticsConfig {
+        AnalyticsConfig {
+            out_of_orderness_ms: 5_000,
+            allowed_lateness_ms: 60_000,
+            session_events_max: 500,
+            session_duration_ms_max: 3_600_000,
+            session_gap_ms: 1_800_000,
+            payment_failures_max: 20,
+            history_ms: 6 * 3_600_000,
+            products_max: 1_000_000,
+            queries_max: 100_000,
+            sessions_max: 1_000_000,
+        }
+    }
+}
+
+impl AnalyticsConfig {
+    /// Checks every bound; the error names the field.
+    pub fn validate(&self) -> Result<(), AnalyticsError> {
+        let checks: [(&'static str, bool); 8] = [
+            (
+                "out_of_orderness_ms",
+                self.out_of_orderness_ms <= OUT_OF_ORDERNESS_MS_MAX,
+            ),
+            (
+                "allowed_lateness_ms",
+                self.allowed_lateness_ms <= ALLOWED_LATENESS_MS_MAX,
+            ),
+            (
+                "session_gap_ms",
+                self.session_gap_ms > 0 && self.session_gap_ms <= HISTORY_MS_MAX,
+            ),
+            ("history_ms", self.history_ms <= HISTORY_MS_MAX),
+            (
+                "products_max",
+                self.products_max > 0 && self.products_max <= PRODUCTS_MAX,
+            ),
+            (
+                "queries_max",
+                self.queries_max > 0 && self.queries_max <= QUERIES_MAX,
+            ),
+            (
+                "sessions_max",
+                self.sessions_max > 0 && self.sessions_max <= SESSIONS_MAX,
+            ),
+            (
+                "session_duration_ms_max",
+                self.session_duration_ms_max <= EVENT_TIME_MS_MAX,
+            ),
+        ];
+        match checks.iter().find(|(_, ok)| !ok) {
+            Some(&(field, _)) => Err(AnalyticsError::InvalidConfig { field }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What can go wrong in the analytics capability.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalyticsError {
+    /// A configuration value is out of its bounds.
+    #[error("analytics configuration field `{field}` is out of range")]
+    InvalidConfig {
+        /// The field.
+        field: &'static str,
+    },
+    /// A checkpoint was written by a newer format.
+    #[error("analytics checkpoint format {found} is newer than {STATE_FORMAT_VERSION}")]
+    UnsupportedFormat {
+        /// The format byte found.
+        found: u8,
+    },
+    /// A checkpoint could not be decoded or is inconsistent.
+    #[error("analytics checkpoint is corrupt: {reason}")]
+    CorruptState {
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// What one [`Analytics::ingest`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IngestOutcome {
+    /// Window updates made (one per window the record was counted in).
+    pub windows_updated: u8,
+    /// Windows that refused the record as too late.
+    pub windows_dropped: u8,
+    /// The record was refused outright (event time after [`EVENT_TIME_MS_MAX`]).
+    pub rejected: bool,
+}
+
+/// Counters over the whole life of an [`Analytics`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalyticsStats {
+    /// The largest event time seen.
+    pub max_event_time: Option<Timestamp>,
+    /// The watermark.
+    pub watermark: Option<Timestamp>,
+    /// Per window kind, in the order of [`WindowKind::ALL`].
+    pub windows: Vec<(WindowKind, WindowStats)>,
+    /// Records refused outright.
+    pub rejected: u64,
+    /// Products, (product, currency) pairs and queries counted in totals only because
+    /// their tables were full.
+    pub untracked_keys: u64,
+    /// Sessions not tracked for anomalies because the session table was full.
+    pub untracked_sessions: u64,
+    /// Sessions tracked now.
+    pub sessions: u64,
+}
+
+/// A session's life so far, for anomalies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SessionState {
+    pub(crate) first_ms: i64,
+    pub(crate) last_ms: i64,
+    pub(crate) events: u64,
+    pub(crate) user: Option<UserId>,
+    /// Bit 0: the event burst was reported; bit 1: the long session was.
+    pub(crate) reported: u8,
+}
+
+/// The streaming windows and everything derived from them. See the module docs for
+/// the definitions of time.
+#[derive(Debug)]
+pub struct Analytics {
+    config: AnalyticsConfig,
+    bound_ms: i64,
+    lateness_ms: i64,
+    max_event_ms: i64,
+    watermark_ms: i64,
+    /// The earliest watermark at which some live window fires or becomes final.
+    next_due_ms: i64,
+    next_session_sweep_ms: i64,
+    products: ProductInterner,
+    pairs: PairInterner,
+    currencies: CurrencyInterner,
+    queries: QueryInterner,
+    sets: Vec<WindowSet>,
+    sessions: FastMap<u64, SessionState>,
+    anomalies: VecDeque<Anomaly>,
+    rejected: u64,
+    untracked_keys: u64,
+    untracked_sessions: u64,
+    /// Scratch for the lines of the order being ingested.
+    lines: Vec<PreparedLine>,
+}
+
+/// The time between session-table sweeps, in event time.
+const SESSION_SWEEP_MS: i64 = 60_000;
+
+impl Analytics {
+    /// Empty windows with `config`.
+    pub fn new(config: AnalyticsConfig) -> Result<Analytics, AnalyticsError> {
+        config.validate()?;
+        let bound_ms = config.out_of_orderness_ms as i64;
+        let lateness_ms = config.allowed_lateness_ms as i64;
+        let sets = WindowKind::ALL
+            .iter()
+            .map(|&kind| {
+                let size = kind.size_ms() as i64;
+                let slide = kind.slide_ms() as i64;
+                // Live windows start within (max − bound − lateness − size, max]: that
+                // span in slides, plus one, never wraps onto a live slot.
+                let ring = ((bound_ms + lateness_ms + size) / slide + 2) as usize;
+                let history = (config.history_ms / kind.slide_ms()).max(1) as usize;
+                WindowSet::new(kind, ring, history)
+            })
+            .collect();
+        Ok(Analytics {
+            bound_ms,
+            lateness_ms,
+            max_event_ms: i64::MIN,
+            watermark_ms: i64::MIN,
+            next_due_ms: i64::MAX,
+            next_session_sweep_ms: i64::MIN,
+            products: ProductInterner::new(config.products_max),
+            pairs: PairInterner::new(config.products_max),
+            currencies: CurrencyInterner::default(),
+            queries: QueryInterner::new(config.queries_max),
+            sets,
+            sessions: fast_map(config.sessions_max.min(1 << 16)),
+            anomalies: VecDeque::new(),
+            rejected: 0,
+            untracked_keys: 0,
+            untracked_sessions: 0,
+            lines: Vec::with_capacity(ORDER_LINES_MAX),
+            config,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AnalyticsConfig {
+        &self.config
+    }
+
+    /// Counts one record in every window it belongs to.
+    pub fn ingest(&mut self, record: &Record) -> IngestOutcome {
+        if record.at_ms > EVENT_TIME_MS_MAX {
+            self.rejected += 1;
+            return IngestOutcome {
+                rejected: true,
+                ..IngestOutcome::default()
+            };
+        }
+        let at_ms = record.at_ms as i64;
+        if at_ms > self.max_event_ms {
+            self.max_event_ms = at_ms;
+            self.raise_watermark(at_ms - self.bound_ms);
+        }
+        let prepared = self.prepare(record);
+        let mut outcome = IngestOutcome::default();
+        for position in 0..self.sets.len() {
+            let set = &mut self.sets[position];
+            let result = set.ingest(
+                at_ms,
+                self.watermark_ms,
+                self.lateness_ms,
+                self.config.payment_failures_max,
+                &prepared,
+                &self.lines,
+            );
+            outcome.windows_updated += result.updated;
+            outcome.windows_dropped += result.dropped;
+            if let Some(due) = result.opened_due_ms {
+                self.next_due_ms = self.next_due_ms.min(due);
+            }
+            let kind = set.kind;
+            for &(start, count) in &result.bursts[..result.bursts_len] {
+                self.report_anomaly(Anomaly {
+                    kind: AnomalyKind::PaymentFailureBurst,
+                    at: timestamp(at_ms),
+                    session: None,
+                    user_id: None,
+                    window: Some(WindowSpan {
+                        kind,
+                        start: timestamp(start),
+                        end: timestamp(start + kind.size_ms() as i64),
+                    }),
+                    count,
+                    duration_ms: 0,
+                });
+            }
+        }
+        if let Some(session) = record.session {
+            self.observe_session(session, at_ms, record.user);
+        }
+        outcome
+    }
+
+    /// Raises the watermark to `to_ms` if that is later, firing and finalizing the
+    /// windows it passes. For when input stops: with no records the watermark would
+    /// otherwise stand still and the last windows would never become final (the
+    /// embedding program calls this with, say, wall time − the out-of-orderness bound).
+    pub fn advance_watermark(&mut self, to_ms: u64) {
+        self.raise_watermark(to_ms.min(EVENT_TIME_MS_MAX) as i64);
+    }
+
+    fn raise_watermark(&mut self, to_ms: i64) {
+        if to_ms <= self.watermark_ms {
+            return;
+        }
+        self.watermark_ms = to_ms;
+        if to_ms >= self.next_due_ms {
+            self.process_watermark();
+        }
+        if to_ms >= self.next_session_sweep_ms {
+            self.sweep_sessions();
+        }
+    }
+
+    fn prepare(&mut self, record: &Record) -> Prepared {
+        self.lines.clear();
+        let action = match &record.kind {
+            RecordKind::ProductView { product } => Action::View(self.product(*product)),
+            RecordKind::AddToCart { product, .. } => Action::AddToCart(self.product(*product)),
+            RecordKind::RemoveFromCart { product, .. } => {
+                Action::RemoveFromCart(self.product(*product))
+            }
+            RecordKind::CheckoutStarted => Action::Checkout,
+            RecordKind::OrderPlaced { total, lines, .. } => {
+                for line in lines.iter().take(ORDER_LINES_MAX) {
+                    let product = self.product(line.product);
+                    let currency = self.currencies.intern(line.amount.currency);
+                    let pair = if product == UNTRACKED {
+                        UNTRACKED
+                    } else {
+                        let pair = self.pairs.intern(product, currency);
+                        self.untracked(pair)
+                    };
+                    self.lines.push(PreparedLine {
+                        product,
+                        pair,
+                        units: line.quantity,
+                        amount: line.amount.amount,
+                    });
+                }
+                Action::Placed {
+                    currency: self.currencies.intern(total.currency),
+                    total: total.amount,
+                }
+            }
+            RecordKind::OrderPaid { amount, .. } => Action::Paid {
+                currency: self.currencies.intern(amount.currency),
+                amount: amount.amount,
+            },
+            RecordKind::OrderCancelled { .. } => Action::Cancelled,
+            RecordKind::OrderRefunded { amount, .. } => Action::Refunded {
+                currency: self.currencies.intern(amount.currency),
+                amount: amount.amount,
+            },
+            RecordKind::PaymentFailed { amount } => Action::PaymentFailed {
+                currency: self.currencies.intern(amount.currency),
+                amount: amount.amount,
+            },
+            RecordKind::Search {
+                query,
+                results,
+                took_us,
+            } => {
+                let index = self.queries.intern(query);
+                Action::Search {
+                    query: self.untracked(index),
+                    zero: *results == 0,
+                    took_us: *took_us,
+                }
+            }
+            RecordKind::UserRegistered => Action::Registered,
+            RecordKind::UserLoggedIn => Action::LoggedIn,
+        };
+        Prepared {
+            user_hash: record.user.map(|user| mix64(user.raw())),
+            session_hash: record.session.map(|session| mix64(session.raw())),
+            action,
+        }
+    }
+
+    #[inline]
+    fn product(&mut self, product: crate::model::ProductId) -> u32 {
+        let index = self.products.intern(product);
+        self.untracked(index)
+    }
+
+    #[inline]
+    fn untracked(&mut self, index: u32) -> u32 {
+        self.untracked_keys += u64::from(index == UNTRACKED);
+        index
+    }
+
+    fn report_anomaly(&mut self, anomaly: Anomaly) {
+        if self.anomalies.len() == ANOMALIES_MAX {
+            self.anomalies.pop_front();
+        }
+        self.anomalies.push_back(anomaly);
+    }
+
+    fn observe_session(&mut self, session: SessionKey, at_ms: i64, user: Option<UserId>) {
+        let table_full = self.sessions.len() >= self.config.sessions_max;
+        let state = match self.sessions.get_mut(&session.raw()) {
+            Some(state) => state,
+            None if table_full => {
+                self.untracked_sessions += 1;
+                return;
+            }
+            None => self.sessions.entry(session.raw()).or_insert(SessionState {
+                first_ms: at_ms,
+                last_ms: at_ms,
+                events: 0,
+                user: None,
+                reported: 0,
+            }),
+        };
+        state.events += 1;
+        state.first_ms = state.first_ms.min(at_ms);
+        state.last_ms = state.last_ms.max(at_ms);
+        state.user = user.or(state.user);
+        let duration_ms = (state.last_ms - state.first_ms) as u64;
+        let burst = state.events > self.config.session_events_max && state.reported & 1 == 0;
+        let long = duration_ms > self.config.session_duration_ms_max && state.reported & 2 == 0;
+        if !burst && !long {
+            return;
+        }
+        state.reported |= u8::from(burst) | (u8::from(long) << 1);
+        let (events, user_id) = (state.events, state.user);
+        let kinds = [
+            (burst, AnomalyKind::SessionEventBurst),
+            (long, AnomalyKind::LongSession),
+        ];
+        for (seen, kind) in kinds {
+            if seen {
+                self.report_anomaly(Anomaly {
+                    kind,
+                    at: timestamp(at_ms),
+                    session: Some(format!("{:016x}", session.raw())),
+                    user_id,
+                    window: None,
+                    count: events,
+                    duration_ms,
+                });
+            }
+        }
+    }
+
+    fn sweep_sessions(&mut self) {
+        let horizon = self
+            .watermark_ms
+            .saturating_sub(self.config.session_gap_ms as i64);
+        self.sessions.retain(|_, state| state.last_ms >= horizon);
+        self.next_session_sweep_ms = self.watermark_ms.saturating_add(SESSION_SWEEP_MS);
+    }
+
+    fn names(&self) -> Names<'_> {
+        Names {
+            products: &self.products,
+            pairs: &self.pairs,
+            currencies: &self.currencies,
+            queries: &self.queries,
+        }
+    }
+
+    /// Fires the windows the watermark has passed and moves the final ones to the
+    /// history; recomputes when that is next due.
+    fn process_watermark(&mut self) {
+        let watermark = self.watermark_ms;
+        let lateness = self.lateness_ms;
+        let names = Names {
+            products: &self.products,
+            pairs: &self.pairs,
+            currencies: &self.currencies,
+            queries: &self.queries,
+        };
+        let mut next_due = i64::MAX;
+        for set in &mut self.sets {
+            let mut order: Vec<usize> = (0..set.slots.len())
+                .filter(|&i| set.slots[i].as_ref().is_some_and(|slot| slot.live))
+                .collect();
+            order.sort_by_key(|&i| set.slots[i].as_ref().map_or(0, |slot| slot.start_ms));
+            for index in order {
+                let kind = set.kind;
+                let size = set.size_ms;
+                let Some(slot) = set.slots[index].as_deref_mut() else {
+                    continue;
+                };
+                let last_ms = slot.start_ms + size - 1;
+                if !slot.fired && watermark >= last_ms {
+                    slot.fired = true;
+                    set.stats.fired += 1;
+                }
+                if watermark >= last_ms + lateness {
+                    let window = window_ref(kind, slot, true);
+                    let report = snapshot::report(slot, window, TOP_K_MAX, names);
+                    slot.reset();
+                    set.stats.finalized += 1;
+                    set.push_history(report);
+                } else {
+                    let due = if slot.fired {
+                        last_ms + lateness
+                    } else {
+                        last_ms
+                    };
+                    next_due = next_due.min(due);
+                }
+            }
+        }
+        self.next_due_ms = next_due;
+        if self.queries.len() >= self.config.queries_max / 4 * 3 {
+            self.compact_queries();
+        }
+    }
+
+    /// Forgets the queries no live window counts any more, renumbering the rest.
+    fn compact_queries(&mut self) {
+        let mut keep = vec![false; self.queries.len()];
+        for slot in self.sets.iter().flat_map(|set| set.slots.iter().flatten()) {
+            if slot.live {
+                for &index in &slot.touched_queries {
+                    keep[index as usize] = true;
+                }
+            }
+        }
+        let remap = self.queries.compact(&keep);
+        for slot in self
+            .sets
+            .iter_mut()
+            .flat_map(|set| set.slots.iter_mut().flatten())
+        {
+            if slot.live {
+                slot.remap_queries(&remap);
+            }
+        }
+    }
+
+    fn set(&self, kind: WindowKind) -> &WindowSet {
+        &self.sets[kind.index()]
+    }
+
+    /// The live window of `kind` with the latest start.
+    fn latest_slot(&self, kind: WindowKind) -> Option<&Slot> {
+        self.set(kind)
+            .slots
+            .iter()
+            .flatten()
+            .filter(|slot| slot.live)
+            .max_by_key(|slot| slot.start_ms)
+            .map(|slot| &**slot)
+    }
+
+    /// The dashboard summary: the totals of the newest window of `kind` (the open one
+    /// if there is one, else the last final one). Costs a few microseconds.
+    pub fn summary(&self, kind: WindowKind) -> Option<WindowTotals> {
+        match self.latest_slot(kind) {
+            Some(slot) => Some(snapshot::totals(
+                slot,
+                window_ref(kind, slot, false),
+                self.names(),
+            )),
+            None => self
+                .set(kind)
+                .history
+                .back()
+                .map(|report| report.totals.clone()),
+        }
+    }
+
+    /// The totals of every window of `kind` that overlaps `[from_ms, to_ms)`, oldest
+    /// first, final and open ones alike (at most [`WINDOWS_LIST_MAX`], the newest).
+    pub fn windows(&self, kind: WindowKind, from_ms: u64, to_ms: u64) -> Vec<WindowTotals> {
+        let size = kind.size_ms();
+        let overlaps = |start: u64| start < to_ms && start.saturating_add(size) > from_ms;
+        let set = self.set(kind);
+        let mut windows: Vec<WindowTotals> = set
+            .history
+            .iter()
+            .filter(|report| overlaps(report.totals.window.start.as_millis()))
+            .map(|report| report.totals.clone())
+            .collect();
+        for slot in set.live_slots() {
+            let window = window_ref(kind, slot, false);
+            if overlaps(window.start.as_millis()) {
+                windows.push(snapshot::totals(slot, window, self.names()));
+            }
+        }
+        let excess = windows.len().saturating_sub(WINDOWS_LIST_MAX);
+        windows.drain(..excess);
+        windows
+    }
+
+    /// [`Analytics::windows`] over the last hour before the largest event time seen,
+    /// the open windows included (the default of `GET /v1/analytics/windows`).
+    pub fn recent_windows(&self, kind: WindowKind) -> Vec<WindowTotals> {
+        let Ok(newest) = u64::try_from(self.max_event_ms) else {
+            return Vec::new();
+        };
+        self.windows(kind, newest.saturating_sub(3_600_000), newest + 1)
+    }
+
+    /// The full report (totals and rankings) of the newest window of `kind` that
+    /// contains `at_ms`, or of the newest window when `at_ms` is `None`.
+    pub fn report(&self, kind: WindowKind, at_ms: Option<u64>) -> Option<WindowReport> {
+        let size = kind.size_ms() as i64;
+        let contains =
+            |start: i64| at_ms.is_none_or(|at| start <= at as i64 && (at as i64) < start + size);
+        let set = self.set(kind);
+        let live = set
+            .live_slots()
+            .into_iter()
+            .rev()
+            .find(|slot| contains(slot.start_ms));
+        if let Some(slot) = live {
+            let window = window_ref(kind, slot, false);
+            return Some(snapshot::report(slot, window, TOP_K_MAX, self.names()));
+        }
+        set.history
+            .iter()
+            .rev()
+            .find(|report| contains(report.totals.window.start.as_millis() as i64))
+            .cloned()
+    }
+
+    /// The `limit` best products of the newest window of `kind` by `by` (a revenue
+    /// ranking is in `currency`, by default the currency with the most orders).
+    pub fn top_products(
+        &self,
+        kind: WindowKind,
+        by: RankBy,
+        limit: usize,
+        currency: Option<crate::model::Currency>,
+    ) -> Option<TopProducts> {
+        let limit = limit.clamp(1, TOP_K_MAX);
+        if let Some(slot) = self.latest_slot(kind) {
+            let names = self.names();
+            let currency = match by {
+                RankBy::Revenue => currency.or_else(|| busiest_currency(slot, names)),
+                RankBy::Views | RankBy::Purchases => None,
+            };
+            let index = currency.and_then(|c| {
+                names
+                    .currencies
+                    .currencies()
+                    .iter()
+                    .position(|&k| k == c)
+                    .map(|i| i as u8)
+            });
+            let data = match (by, index) {
+                (RankBy::Revenue, None) => Vec::new(),
+                _ => snapshot::rank_products(slot, by, index, limit, names),
+            };
+            return Some(TopProducts {
+                window: window_ref(kind, slot, false),
+                by,
+                currency,
+                data,
+            });
+        }
+        let report = self.set(kind).history.back()?;
+        let (currency, mut data) = match by {
+            RankBy::Views => (None, report.top_by_views.clone()),
+            RankBy::Purchases => (None, report.top_by_purchases.clone()),
+            RankBy::Revenue => {
+                let busiest = report
+                    .totals
+                    .currencies
+                    .iter()
+                    .max_by(|a, b| a.orders.cmp(&b.orders).then(b.currency.cmp(&a.currency)))
+                    .map(|totals| totals.currency);
+                let currency = currency.or(busiest);
+                let ranking = report
+                    .top_by_revenue
+                    .iter()
+                    .find(|ranking| Some(ranking.currency) == currency);
+                (
+                    currency,
+                    ranking.map(|r| r.products.clone()).unwrap_or_default(),
+                )
+            }
+        };
+        data.truncate(limit);
+        Some(TopProducts {
+            window: report.totals.window,
+            by,
+            currency,
+            data,
+        })
+    }
+
+    /// The funnel of the newest window of `kind`.
+    pub fn funnel(&self, kind: WindowKind) -> Option<FunnelReport> {
+        self.summary(kind).map(|totals| FunnelReport {
+            window: totals.window,
+            funnel: totals.funnel,
+        })
+    }
+
+    /// Search analytics of the newest window of `kind`: the `limit` most frequent
+    /// queries and the `limit` queries that most often found nothing.
+    pub fn search(&self, kind: WindowKind, limit: usize) -> Option<SearchReport> {
+        let limit = limit.clamp(1, TOP_K_MAX);
+        if let Some(slot) = self.latest_slot(kind) {
+            let names = self.names();
+            return Some(SearchReport {
+                window: window_ref(kind, slot, false),
+                searches: slot.counts.searches,
+                zero_result_searches: slot.counts.zero_result_searches,
+                top_queries: snapshot::rank_queries(slot, false, limit, names),
+                zero_result_queries: snapshot::rank_queries(slot, true, limit, names),
+                latency_us: Distribution::of(&slot.search_latency_us),
+            });
+        }
+        let report = self.set(kind).history.back()?;
+        let mut top_queries = report.top_queries.clone();
+        let mut zero_result_queries = report.zero_result_queries.clone();
+        top_queries.truncate(limit);
+        zero_result_queries.truncate(limit);
+        Some(SearchReport {
+            window: report.totals.window,
+            searches: report.totals.searches,
+            zero_result_searches: report.totals.zero_result_searches,
+            top_queries,
+            zero_result_queries,
+            latency_us: report.totals.search_latency_us,
+        })
+    }
+
+    /// The newest `limit` anomalies, newest first.
+    pub fn anomalies(&self, limit: usize) -> Vec<Anomaly> {
+        self.anomalies.iter().rev().take(limit).cloned().collect()
+    }
+
+    /// Counters over the whole life of these windows.
+    pub fn stats(&self) -> AnalyticsStats {
+        let time = |ms: i64| u64::try_from(ms).ok().map(Timestamp::from_millis);
+        AnalyticsStats {
+            max_event_time: time(self.max_event_ms),
+            watermark: time(self.watermark_ms),
+            windows: self.sets.iter().map(|set| (set.kind, set.stats)).collect(),
+            rejected: self.rejected,
+            untracked_keys: self.untracked_keys,
+            untracked_sessions: self.untracked_sessions,
+            sessions: self.sessions.len() as u64,
+        }
+    }
+}
+
+fn window_ref(kind: WindowKind, slot: &Slot, is_final: bool) -> WindowRef {
+    WindowRef {
+        kind,
+        start: timestamp(slot.start_ms),
+        end: timestamp(slot.start_ms + kind.size_ms() as i64),
+        fired: slot.fired || is_final,
+        is_final,
+    }
+}
+
+/// The currency with the most orders in `slot` (ties to the lower code).
+fn busiest_currency(slot: &Slot, names: Names<'_>) -> Option<crate::model::Currency> {
+    slot.currencies
+        .iter()
+        .enumerate()
+        .filter(|(_, agg)| agg.sums.present)
+        .map(|(index, agg)| (agg.sums.orders, names.currencies.currency(index as u8)))
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
+        .map(|(_, currency)| currency)
+}
+
+#[cfg(test)]
+mod tests;
