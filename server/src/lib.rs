@@ -60,6 +60,7 @@ pub mod cors;
 pub mod decode;
 pub mod demo;
 pub mod error;
+pub mod fuzzing;
 pub mod import;
 mod metrics;
 pub mod openapi;
