@@ -23,6 +23,12 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than the system allocator: a checkout or a request allocates and
+/// frees many small buffers across threads, where glibc's malloc spent a quarter of the
+/// CPU in profiles.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Largest `--body-limit` accepted (a sanity bound, not a recommendation).
 const BODY_LIMIT_BYTES_MAX: u64 = 1 << 30;
 /// How long blocking work (a commit in flight) may take to finish after the drain.

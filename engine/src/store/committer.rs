@@ -7,6 +7,12 @@
 //! then runs each job's completion. Acknowledged therefore means on disk, and throughput
 //! grows with the number of concurrent writers while latency stays near one fsync.
 //!
+//! A completion has two halves. The in-memory effects of the commit (read models that
+//! must change in commit order) run on this thread, right after the commit. Waking the
+//! writers does not: each wake is a system call, a batch holds hundreds of them, and
+//! the next batch waits for none of them, so they go to an acknowledger thread that
+//! wakes the batch's writers while this thread starts the next batch.
+//!
 //! A job must decide before it writes: it reads and validates through the transaction
 //! (seeing the jobs before it in the batch), and writes only once it has decided to
 //! succeed. A storage failure inside a job aborts the whole batch, so no batch is ever
@@ -37,8 +43,11 @@ pub const BATCH_COMMANDS_MAX: usize = 4_096;
 pub const QUEUE_COMMANDS_MAX: usize = 16_384;
 const _: () = assert!(BATCH_COMMANDS_MAX <= QUEUE_COMMANDS_MAX);
 
-/// What runs after the batch's commit, with the commit's outcome.
-pub(crate) type Done = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+/// What runs on the committer thread after the batch's commit, with the commit's
+/// outcome; returns what delivers the job's reply, run later on the acknowledger thread.
+pub(crate) type Done = Box<dyn FnOnce(Result<(), StoreError>) -> Ack + Send>;
+/// Delivers one job's reply (wakes its writer).
+pub(crate) type Ack = Box<dyn FnOnce() + Send>;
 /// A unit of work for the committer.
 pub(crate) type Job = Box<dyn FnOnce(&mut Tx<'_>) -> Done + Send>;
 
@@ -258,6 +267,7 @@ impl Watermark {
 pub(crate) struct Committer {
     sender: Option<Sender<Job>>,
     thread: Option<JoinHandle<()>>,
+    acknowledger: Option<JoinHandle<()>>,
 }
 
 impl Committer {
@@ -269,10 +279,22 @@ impl Committer {
         stats: Arc<CommitterStats>,
     ) -> Result<Committer, StoreError> {
         let (sender, receiver) = crossbeam_channel::bounded(QUEUE_COMMANDS_MAX);
+        // Unbounded, yet never long: the committer sends one vector per batch, and
+        // writers whose replies wait there cannot send new jobs.
+        let (acks, ack_receiver) = crossbeam_channel::unbounded::<Vec<Ack>>();
+        let acknowledger = std::thread::Builder::new()
+            .name("emporium-acknowledger".into())
+            .spawn(move || {
+                for batch in ack_receiver {
+                    batch.into_iter().for_each(|ack| ack());
+                }
+            })
+            .map_err(|error| StoreError::Io(Arc::new(error)))?;
         let batch_max = batch_commands_max.clamp(1, BATCH_COMMANDS_MAX);
         let state = Loop {
             db,
             receiver,
+            acks,
             counters,
             batch_max,
             watermark,
@@ -285,6 +307,7 @@ impl Committer {
         Ok(Committer {
             sender: Some(sender),
             thread: Some(thread),
+            acknowledger: Some(acknowledger),
         })
     }
 
@@ -302,6 +325,13 @@ impl Committer {
                 tracing::error!("the committer thread panicked");
             }
         }
+        // The committer's end of the acknowledgements is gone with it: this thread
+        // delivers what is left, then stops.
+        if let Some(thread) = self.acknowledger.take() {
+            if thread.join().is_err() {
+                tracing::error!("the acknowledger thread panicked");
+            }
+        }
     }
 }
 
@@ -314,6 +344,7 @@ impl Drop for Committer {
 struct Loop {
     db: Arc<Database>,
     receiver: Receiver<Job>,
+    acks: Sender<Vec<Ack>>,
     counters: Counters,
     batch_max: usize,
     watermark: Arc<Watermark>,
@@ -358,8 +389,10 @@ impl Loop {
             }
         }
         let result = outcome.map(|_| ());
-        for done in dones {
-            done(result.clone());
+        let acks: Vec<Ack> = dones.into_iter().map(|done| done(result.clone())).collect();
+        if let Err(unsent) = self.acks.send(acks) {
+            // The acknowledger is gone (it panicked): wake the writers from here.
+            unsent.0.into_iter().for_each(|ack| ack());
         }
     }
 

@@ -141,8 +141,8 @@ impl Store {
     }
 
     /// Queues `apply` for the next batch. After the batch commits, `after_commit` runs on
-    /// the committer thread (in commit order, for in-memory read models) and then `reply`
-    /// receives the outcome. `apply` must not write before it has decided to succeed.
+    /// the committer thread (in commit order, for in-memory read models); then `reply`
+    /// receives the outcome, on the acknowledger thread. `apply` must not write before it has decided to succeed.
     pub(crate) fn submit<T, A, C, R>(
         &self,
         apply: A,
@@ -169,7 +169,7 @@ impl Store {
                     (Ok(()), Err(error)) => Err(error),
                     (Err(error), _) => Err(Error::Store(error)),
                 };
-                reply(result);
+                Box::new(move || reply(result))
             })
         });
         self.committer.send(job).map_err(Error::Store)
