@@ -4,6 +4,7 @@
 //! disagreement points at the engine or at a rule the model does not state.
 
 use arbitrary::{Arbitrary, Unstructured};
+use parking_lot::Mutex;
 
 use super::{ADMIN, card, cod, new_product, open_engine};
 use crate::{
@@ -158,8 +159,34 @@ pub fn run_commerce(run: &CommerceRun) {
     }
 }
 
-fn model_sku(index: usize) -> String {
-    format!("M-{index}")
+/// Model runs that share one engine before it is replaced by a fresh one. Opening and
+/// closing an engine costs far more than a run, and a run touches only its own SKUs and
+/// carts, so sharing changes no outcome; replacing bounds the memory a long fuzzing
+/// session accumulates.
+const RUNS_PER_ENGINE: u64 = 256;
+
+/// The engine for the next run, and the run's number (which names its SKUs).
+fn shared_engine() -> (Engine, u64) {
+    static SHARED: Mutex<Option<(Engine, u64)>> = Mutex::new(None);
+    let mut shared = SHARED.lock();
+    let (engine, runs) = match shared.take() {
+        Some((engine, runs)) if runs % RUNS_PER_ENGINE != 0 => (engine, runs),
+        Some((_, runs)) => (open_engine(), runs),
+        None => (open_engine(), 0),
+    };
+    *shared = Some((engine.clone(), runs + 1));
+    (engine, runs)
+}
+
+/// A catalog write as `Engine::update_product` makes it, without waiting for the
+/// search index to catch up: the model does not search, and a tantivy commit per write
+/// would take most of each run's time.
+fn write_product(engine: &Engine, id: ProductId, patch: ProductPatch) -> crate::Result<()> {
+    let inner = &engine.inner;
+    inner
+        .catalog
+        .update_product(&inner.store, id, patch, None)
+        .map(drop)
 }
 
 /// The outcome classes the model predicts.
@@ -428,6 +455,8 @@ impl Model {
 
 struct Harness {
     engine: Engine,
+    /// This run's SKUs, by model index.
+    skus: Vec<String>,
     products: Vec<ProductId>,
     carts: Vec<CartId>,
     model: Model,
@@ -435,12 +464,17 @@ struct Harness {
 
 impl Harness {
     fn new(stock: [u64; MODEL_SKUS]) -> Harness {
-        let engine = open_engine();
+        let (engine, run) = shared_engine();
         let price = std::array::from_fn(|index| 100 * (index as u64 + 1) + 7);
+        let skus: Vec<String> = (0..MODEL_SKUS)
+            .map(|index| format!("M{run}-{index}"))
+            .collect();
         let products = (0..MODEL_SKUS)
             .map(|index| {
-                let new = new_product(&model_sku(index), price[index], stock[index]);
-                engine.create_product(new).expect("model product").id
+                let new = new_product(&skus[index], price[index], stock[index]);
+                let inner = &engine.inner;
+                let written = inner.catalog.create_product(&inner.store, new);
+                written.expect("model product").into_value().id
             })
             .collect();
         let carts = (0..MODEL_CARTS)
@@ -455,6 +489,7 @@ impl Harness {
         };
         Harness {
             engine,
+            skus,
             products,
             carts,
             model,
@@ -462,7 +497,7 @@ impl Harness {
     }
 
     fn step(&mut self, op: &CommerceOp) -> (Outcome, Outcome) {
-        let (engine, model) = (&self.engine, &mut self.model);
+        let (engine, model, skus) = (&self.engine, &mut self.model, &self.skus);
         let cart = |c: u8| usize::from(c) % MODEL_CARTS;
         let sku = |s: u8| usize::from(s) % MODEL_SKUS;
         let order =
@@ -474,7 +509,7 @@ impl Harness {
                 quantity,
             } => {
                 let (c, s, q) = (cart(c), sku(s), u64::from(quantity % 7));
-                let result = engine.add_cart_item(self.carts[c], None, None, &model_sku(s), q);
+                let result = engine.add_cart_item(self.carts[c], None, None, &skus[s], q);
                 (classify(&result), model.add(c, s, q))
             }
             CommerceOp::Set {
@@ -483,13 +518,12 @@ impl Harness {
                 quantity,
             } => {
                 let (c, s, q) = (cart(c), sku(s), u64::from(quantity % 7));
-                let result =
-                    engine.set_cart_item_quantity(self.carts[c], None, None, &model_sku(s), q);
+                let result = engine.set_cart_item_quantity(self.carts[c], None, None, &skus[s], q);
                 (classify(&result), model.set(c, s, q))
             }
             CommerceOp::Remove { cart: c, sku: s } => {
                 let (c, s) = (cart(c), sku(s));
-                let result = engine.remove_cart_item(self.carts[c], None, None, &model_sku(s));
+                let result = engine.remove_cart_item(self.carts[c], None, None, &skus[s]);
                 (classify(&result), model.remove(c, s))
             }
             CommerceOp::Checkout { cart: c, pay } => {
@@ -536,7 +570,7 @@ impl Harness {
                 if delta == 0 {
                     return (Outcome::Skipped, Outcome::Skipped);
                 }
-                let result = engine.adjust_stock(&model_sku(s), delta, "model", ADMIN);
+                let result = engine.adjust_stock(&skus[s], delta, "model", ADMIN);
                 (classify(&result), model.adjust(s, delta))
             }
             CommerceOp::Reprice { sku: s, price } => {
@@ -545,7 +579,7 @@ impl Harness {
                     price: Some(Money::new(price, Currency::USD)),
                     ..ProductPatch::default()
                 };
-                let result = engine.update_product(self.products[s], patch, None);
+                let result = write_product(engine, self.products[s], patch);
                 model.price[s] = price;
                 (classify(&result), Outcome::Ok)
             }
@@ -560,7 +594,7 @@ impl Harness {
                     status: Some(status),
                     ..ProductPatch::default()
                 };
-                let result = engine.update_product(self.products[s], patch, None);
+                let result = write_product(engine, self.products[s], patch);
                 model.active[s] = active;
                 (classify(&result), Outcome::Ok)
             }
@@ -578,7 +612,7 @@ impl Harness {
     fn check(&self) {
         let model = &self.model;
         for s in 0..MODEL_SKUS {
-            let sku = model_sku(s);
+            let sku = &self.skus[s];
             let level = self
                 .engine
                 .stock_by_sku(&sku)
@@ -606,7 +640,7 @@ impl Harness {
             let expected: Vec<_> = model.carts[c]
                 .lines
                 .iter()
-                .map(|l| (model_sku(l.sku), l.quantity, l.unit_price, l.held))
+                .map(|l| (self.skus[l.sku].clone(), l.quantity, l.unit_price, l.held))
                 .collect();
             assert_eq!(lines, expected, "lines of cart {c}");
             let total: u64 = model.carts[c]
