@@ -65,8 +65,9 @@ pub use engine::{Config, Engine, ImportRejection, ImportReport};
 pub use error::{Error, Result};
 pub use inventory::{
     ADJUSTMENT_LOCK_WAIT_MS_MAX, ADJUSTMENT_REASON_CHARS_MAX, HOLD_LINES_MAX,
-    HOLD_SWEEP_INTERVAL_MS_DEFAULT, HOLD_SWEEP_STEP_MAX, HOLD_SWEEP_STEPS_MAX, InventoryError,
-    LEDGER_PAGE_LIMIT_MAX, LOW_STOCK_THRESHOLD_DEFAULT, LedgerPage, STRIPES, StockLevel,
+    HOLD_SWEEP_INTERVAL_MS_DEFAULT, HOLD_SWEEP_STEP_MAX, HOLD_SWEEP_STEPS_MAX, Hold,
+    InventoryError, LEDGER_PAGE_LIMIT_MAX, LOW_STOCK_THRESHOLD_DEFAULT, LedgerPage, Reservation,
+    STRIPES, StockLevel,
 };
 pub use model::{
     Actor, CartId, LowStock, Order, OrderChanged, OrderEvent, OrderEventData, OrderEventKind,

@@ -238,3 +238,91 @@ fn stock_is_consistent_after_reopen() {
         })
     );
 }
+
+#[test]
+fn reservations_hold_stock_apart_from_carts_and_lapse() {
+    use emporium::{Reservation, Timestamp};
+    let (engine, _) = memory_engine();
+    let hot = product(&engine, "RSV-HOT", 500, 10);
+    let other = product(&engine, "RSV-OTHER", 700, 3);
+    let later = Timestamp::from_millis(Timestamp::now().as_millis() + 60_000);
+    let first = Reservation::new(1);
+    engine
+        .reserve(first, &[(hot.id, 4), (hot.id, 2), (other.id, 1)], later)
+        .expect("reserve");
+    assert_eq!(
+        engine.reservation_hold(first, hot.id).map(|h| h.quantity),
+        Some(6)
+    );
+    let level = engine.live_stock(hot.id).expect("level");
+    assert_eq!((level.on_hand, level.reserved, level.available), (10, 6, 4));
+    // All or nothing: the second line cannot be met, so the first is not taken either.
+    let second = Reservation::new(2);
+    let refused = engine.reserve(second, &[(other.id, 2), (hot.id, 5)], later);
+    assert!(
+        matches!(
+            refused,
+            Err(Error::Inventory(InventoryError::Insufficient {
+                requested: 5,
+                available: 4,
+                ..
+            }))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(engine.live_stock(other.id).map(|l| l.reserved), Some(1));
+    // A cart sees only what reservations left.
+    let cart = engine.create_cart(None).expect("cart");
+    assert!(
+        engine
+            .add_cart_item(cart.id, None, None, "RSV-HOT", 5)
+            .is_err()
+    );
+    engine
+        .add_cart_item(cart.id, None, None, "RSV-HOT", 4)
+        .expect("the rest");
+    // Setting a quantity replaces it; releasing returns it.
+    engine
+        .reserve(first, &[(hot.id, 1)], later)
+        .expect("shrink");
+    assert_eq!(engine.live_stock(hot.id).map(|l| l.reserved), Some(5));
+    engine.release(first, &[hot.id, other.id]);
+    assert_eq!(engine.reservation_hold(first, hot.id), None);
+    assert_eq!(engine.live_stock(other.id).map(|l| l.reserved), Some(0));
+    // Lapsed holds go back at their expiry.
+    let soon = Timestamp::from_millis(1_000);
+    engine
+        .reserve(second, &[(other.id, 3)], soon)
+        .expect("reserve");
+    assert_eq!(engine.live_stock(other.id).map(|l| l.available), Some(0));
+    assert_eq!(engine.sweep_holds(Timestamp::from_millis(1_001)), 1);
+    assert_eq!(engine.live_stock(other.id).map(|l| l.available), Some(3));
+}
+
+#[test]
+fn racing_reservations_never_take_more_than_the_stock() {
+    use emporium::{Reservation, Timestamp};
+    let (engine, _) = memory_engine();
+    let hot = product(&engine, "RSV-RACE", 100, 50);
+    let later = Timestamp::from_millis(Timestamp::now().as_millis() + 60_000);
+    let granted = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        for thread in 0..64u64 {
+            let (engine, granted) = (&engine, &granted);
+            scope.spawn(move || {
+                for n in 0..20u64 {
+                    let reservation = Reservation::new(thread * 1_000 + n);
+                    if engine.reserve(reservation, &[(hot.id, 1)], later).is_ok() {
+                        granted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(granted.into_inner(), 50);
+    let level = engine.live_stock(hot.id).expect("level");
+    assert_eq!(
+        (level.on_hand, level.reserved, level.available),
+        (50, 50, 0)
+    );
+}

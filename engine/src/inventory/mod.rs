@@ -25,12 +25,12 @@
 mod api;
 pub(crate) mod durable;
 mod hash;
+mod live;
 mod stripes;
 mod sweeper;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use parking_lot::{RwLock, RwLockReadGuard};
 use serde::{Deserialize, Serialize};
 
 use crate::model::ProductId;
@@ -39,6 +39,7 @@ pub use api::{
     ADJUSTMENT_LOCK_WAIT_MS_MAX, ADJUSTMENT_REASON_CHARS_MAX, LEDGER_PAGE_LIMIT_MAX, LedgerPage,
 };
 pub(crate) use hash::IdBuildHasher;
+pub use live::Reservation;
 pub(crate) use stripes::Stripes;
 pub(crate) use sweeper::HoldSweeper;
 pub use sweeper::{HOLD_SWEEP_INTERVAL_MS_DEFAULT, HOLD_SWEEP_STEP_MAX, HOLD_SWEEP_STEPS_MAX};
@@ -189,7 +190,7 @@ impl InventoryError {
 #[derive(Debug)]
 pub(crate) struct Inventory {
     stripes: Stripes,
-    available_bits: RwLock<Vec<AtomicU64>>,
+    available: AvailableBits,
     /// Serializes admin adjustments of one product (they share one holder).
     pub(crate) adjust_locks: crate::cart::KeyedLocks,
 }
@@ -198,7 +199,7 @@ impl Default for Inventory {
     fn default() -> Self {
         Inventory {
             stripes: Stripes::new(),
-            available_bits: RwLock::new(Vec::new()),
+            available: AvailableBits::default(),
             adjust_locks: Default::default(),
         }
     }
@@ -249,8 +250,7 @@ impl Inventory {
 
     /// Releases `holder`'s holds on `products`.
     pub(crate) fn release(&self, holder: u64, products: &[u64]) {
-        let lines: Vec<(u64, u64)> = products.iter().map(|&product| (product, 0)).collect();
-        for (product, available) in self.stripes.release(holder, &lines) {
+        for (product, available) in self.stripes.release(holder, products) {
             self.set_available_bit(product, available);
         }
     }
@@ -286,49 +286,87 @@ impl Inventory {
     }
 
     fn set_available_bit(&self, product: u64, available: bool) {
-        let word = usize::try_from(product / 64).unwrap_or(usize::MAX);
-        let mask = 1u64 << (product % 64);
-        {
-            let bits = self.available_bits.read();
-            if let Some(slot) = bits.get(word) {
-                if available {
-                    slot.fetch_or(mask, Ordering::Relaxed);
-                } else {
-                    slot.fetch_and(!mask, Ordering::Relaxed);
-                }
-                return;
-            }
+        self.available.set(product, available);
+    }
+
+    /// A view for filters over many products.
+    pub(crate) fn availability(&self) -> Availability<'_> {
+        Availability {
+            bits: &self.available,
         }
-        let mut bits = self.available_bits.write();
-        if bits.len() <= word {
-            let grown = (word + 1).next_power_of_two();
-            bits.resize_with(grown, || AtomicU64::new(0));
+    }
+}
+
+/// Words of one lazily allocated chunk of the availability bitmap (65,536 products).
+const CHUNK_WORDS: usize = 1_024;
+/// Chunks: enough for product ids below 2^30 (about a billion products, far beyond
+/// any catalog); ids above are reported as unavailable rather than grown into.
+const CHUNKS: usize = (1 << 30) / (CHUNK_WORDS * 64);
+
+/// One bit per product: has at least one unit available. Read by every search and
+/// listing that filters on stock and written by every reservation, from many threads:
+/// reads and writes take no lock (chunks are allocated once and never move), and a
+/// write that would not change the bit does not write at all, so the cache line is
+/// not taken from the readers.
+#[derive(Debug)]
+pub(crate) struct AvailableBits {
+    chunks: Box<[std::sync::OnceLock<Box<[AtomicU64]>>]>,
+}
+
+impl Default for AvailableBits {
+    fn default() -> Self {
+        AvailableBits {
+            chunks: (0..CHUNKS).map(|_| std::sync::OnceLock::new()).collect(),
+        }
+    }
+}
+
+impl AvailableBits {
+    fn locate(product: u64) -> Option<(usize, usize, u64)> {
+        let word = usize::try_from(product / 64).ok()?;
+        let chunk = word / CHUNK_WORDS;
+        (chunk < CHUNKS).then_some((chunk, word % CHUNK_WORDS, 1u64 << (product % 64)))
+    }
+
+    fn set(&self, product: u64, available: bool) {
+        let Some((chunk, word, mask)) = Self::locate(product) else {
+            return;
+        };
+        let slot = match self.chunks[chunk].get() {
+            Some(words) => &words[word],
+            None if !available => return,
+            None => &self.chunks[chunk]
+                .get_or_init(|| (0..CHUNK_WORDS).map(|_| AtomicU64::new(0)).collect())[word],
+        };
+        if (slot.load(Ordering::Relaxed) & mask != 0) == available {
+            return;
         }
         if available {
-            bits[word].fetch_or(mask, Ordering::Relaxed);
+            slot.fetch_or(mask, Ordering::Relaxed);
+        } else {
+            slot.fetch_and(!mask, Ordering::Relaxed);
         }
     }
 
-    /// A view for filters over many products: one lock for the whole scan.
-    pub(crate) fn availability(&self) -> Availability<'_> {
-        Availability {
-            bits: self.available_bits.read(),
-        }
+    fn get(&self, product: u64) -> bool {
+        Self::locate(product).is_some_and(|(chunk, word, mask)| {
+            self.chunks[chunk]
+                .get()
+                .is_some_and(|words| words[word].load(Ordering::Relaxed) & mask != 0)
+        })
     }
 }
 
 /// Read access to the "has stock available" bitmap.
 pub(crate) struct Availability<'a> {
-    bits: RwLockReadGuard<'a, Vec<AtomicU64>>,
+    bits: &'a AvailableBits,
 }
 
 impl Availability<'_> {
     /// Whether `product` has at least one unit available.
+    #[inline]
     pub(crate) fn in_stock(&self, product: u64) -> bool {
-        let word = usize::try_from(product / 64).unwrap_or(usize::MAX);
-        self.bits
-            .get(word)
-            .is_some_and(|slot| slot.load(Ordering::Relaxed) & (1 << (product % 64)) != 0)
+        self.bits.get(product)
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use parking_lot::{Mutex, MutexGuard};
+use smallvec::SmallVec;
 
 use super::hash::IdBuildHasher;
 use super::{ExpiredHold, HOLD_LINES_MAX, Hold, InventoryError, STRIPES, StockLevel};
@@ -71,8 +72,14 @@ fn stripe_of(product: u64) -> usize {
 
 /// Sorts `lines` by product and sums quantities of repeated products: holds that share
 /// stock are checked as one, never line by line.
-fn merge(lines: &[(u64, u64)]) -> Vec<(u64, u64)> {
-    let mut merged: Vec<(u64, u64)> = lines.to_vec();
+/// Lines and products of one call kept on the stack: a cart has a few lines, and a
+/// reservation is on the hot path.
+type Lines = SmallVec<[(u64, u64); 8]>;
+/// Touched products, with whether each still has stock available.
+pub(crate) type Touched = SmallVec<[(u64, bool); 8]>;
+
+fn merge(lines: &[(u64, u64)]) -> Lines {
+    let mut merged: Lines = lines.iter().copied().collect();
     merged.sort_unstable_by_key(|&(product, _)| product);
     merged.dedup_by(|next, kept| {
         if next.0 == kept.0 {
@@ -103,8 +110,8 @@ impl Stripes {
     fn lock_all(
         &self,
         products: impl Iterator<Item = u64>,
-    ) -> (Vec<usize>, Vec<MutexGuard<'_, Stripe>>) {
-        let mut indexes: Vec<usize> = products.map(stripe_of).collect();
+    ) -> (SmallVec<[usize; 8]>, SmallVec<[MutexGuard<'_, Stripe>; 8]>) {
+        let mut indexes: SmallVec<[usize; 8]> = products.map(stripe_of).collect();
         indexes.sort_unstable();
         indexes.dedup();
         let guards = indexes
@@ -147,7 +154,7 @@ impl Stripes {
         holder: u64,
         lines: &[(u64, u64)],
         expires_ms: u64,
-    ) -> Result<Vec<(u64, bool)>, InventoryError> {
+    ) -> Result<Touched, InventoryError> {
         let lines = merge(lines);
         if lines.len() > HOLD_LINES_MAX {
             return Err(InventoryError::TooManyLines);
@@ -180,7 +187,7 @@ impl Stripes {
                 });
             }
         }
-        let mut touched = Vec::with_capacity(lines.len());
+        let mut touched = Touched::new();
         for &(product, quantity) in &lines {
             let stripe = &mut guards[slot(product)];
             let mine = stripe
@@ -211,9 +218,9 @@ impl Stripes {
         }
     }
 
-    pub(crate) fn release(&self, holder: u64, lines: &[(u64, u64)]) -> Vec<(u64, bool)> {
-        let mut touched = Vec::with_capacity(lines.len());
-        for &(product, _) in lines {
+    pub(crate) fn release(&self, holder: u64, products: &[u64]) -> Touched {
+        let mut touched = Touched::new();
+        for &product in products {
             let mut stripe = self.one(product);
             if let Some(hold) = stripe.holds.get(&(holder, product)).copied() {
                 if let Some(cell) = stripe.cells.get_mut(&product) {
@@ -226,8 +233,8 @@ impl Stripes {
         touched
     }
 
-    pub(crate) fn commit_sale(&self, holder: u64, lines: &[(u64, u64)]) -> Vec<(u64, bool)> {
-        let mut touched = Vec::with_capacity(lines.len());
+    pub(crate) fn commit_sale(&self, holder: u64, lines: &[(u64, u64)]) -> Touched {
+        let mut touched = Touched::new();
         for (product, quantity) in merge(lines) {
             let mut stripe = self.one(product);
             let held = stripe
