@@ -72,10 +72,16 @@ pub(crate) fn fast_map<K, V>(capacity: usize) -> FastMap<K, V> {
     HashMap::with_capacity_and_hasher(capacity, BuildHasherDefault::default())
 }
 
+/// Engine product numbers below this are looked up in a plain array (four bytes per
+/// number up to the largest seen), the rest in a hash map. The engine hands ids out
+/// in sequence from 1, so in practice every lookup is one array read.
+const DIRECT_IDS_MAX: u64 = 1 << 22;
+
 /// Products, keyed by their engine number.
 #[derive(Debug)]
 pub(crate) struct ProductInterner {
     ids: Vec<ProductId>,
+    direct: Vec<u32>,
     index: FastMap<u64, u32>,
     max: usize,
 }
@@ -84,6 +90,7 @@ impl ProductInterner {
     pub(crate) fn new(max: usize) -> ProductInterner {
         ProductInterner {
             ids: Vec::new(),
+            direct: Vec::new(),
             index: fast_map(0),
             max,
         }
@@ -103,15 +110,26 @@ impl ProductInterner {
     /// The index of `id`, adding it if there is room; [`UNTRACKED`] if not.
     #[inline]
     pub(crate) fn intern(&mut self, id: ProductId) -> u32 {
-        if let Some(&index) = self.index.get(&id.raw()) {
-            return index;
-        }
-        if self.ids.len() >= self.max {
-            return UNTRACKED;
+        let raw = id.raw();
+        let known = match self.direct.get(raw as usize) {
+            Some(&index) => index,
+            None if raw < DIRECT_IDS_MAX => UNTRACKED,
+            None => self.index.get(&raw).copied().unwrap_or(UNTRACKED),
+        };
+        if known != UNTRACKED || self.ids.len() >= self.max {
+            return known;
         }
         let index = self.ids.len() as u32;
         self.ids.push(id);
-        self.index.insert(id.raw(), index);
+        if raw < DIRECT_IDS_MAX {
+            if raw as usize >= self.direct.len() {
+                let length = (raw as usize + 1).next_power_of_two().max(1_024);
+                self.direct.resize(length, UNTRACKED);
+            }
+            self.direct[raw as usize] = index;
+        } else {
+            self.index.insert(raw, index);
+        }
         index
     }
 
@@ -307,6 +325,13 @@ mod tests {
         assert_eq!(products.intern(ProductId::from_raw(4)), 1);
         assert_eq!(products.intern(ProductId::from_raw(9)), 0);
         assert_eq!(products.intern(ProductId::from_raw(5)), UNTRACKED);
+        let mut far = ProductInterner::new(3);
+        assert_eq!(far.intern(ProductId::from_raw(u64::MAX)), 0);
+        assert_eq!(far.intern(ProductId::from_raw(DIRECT_IDS_MAX)), 1);
+        assert_eq!(far.intern(ProductId::from_raw(3)), 2);
+        assert_eq!(far.intern(ProductId::from_raw(u64::MAX)), 0);
+        assert_eq!(far.intern(ProductId::from_raw(DIRECT_IDS_MAX)), 1);
+        assert_eq!(far.intern(ProductId::from_raw(3)), 2);
         let again = ProductInterner::from_ids(products.ids().to_vec(), 2).expect("valid");
         assert_eq!(again.id(1), ProductId::from_raw(4));
         assert!(ProductInterner::from_ids(vec![ProductId::from_raw(1); 2], 2).is_none());

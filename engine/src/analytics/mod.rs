@@ -82,7 +82,7 @@ use intern::{
 };
 use serde::{Deserialize, Serialize};
 use snapshot::{Names, timestamp};
-use window::{Action, Prepared, PreparedLine, Slot, WindowSet};
+use window::{Action, Clock, Prepared, PreparedLine, Slot, WindowSet};
 
 use crate::model::{Timestamp, UserId};
 
@@ -246,16 +246,23 @@ pub struct AnalyticsStats {
     pub sessions: u64,
 }
 
-/// A session's life so far, for anomalies.
+/// A session's life so far, for anomalies. Kept to 32 bytes: ingest looks one up
+/// per record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct SessionState {
     pub(crate) first_ms: i64,
     pub(crate) last_ms: i64,
-    pub(crate) events: u64,
-    pub(crate) user: Option<UserId>,
-    /// Bit 0: the event burst was reported; bit 1: the long session was.
-    pub(crate) reported: u8,
+    /// The last user seen in the session (meaningful with [`SESSION_HAS_USER`]).
+    pub(crate) user_raw: u64,
+    pub(crate) events: u32,
+    /// [`SESSION_BURST_REPORTED`], [`SESSION_LONG_REPORTED`], [`SESSION_HAS_USER`].
+    pub(crate) flags: u8,
 }
+
+const _: () = assert!(std::mem::size_of::<SessionState>() == 32);
+const SESSION_BURST_REPORTED: u8 = 1;
+const SESSION_LONG_REPORTED: u8 = 2;
+const SESSION_HAS_USER: u8 = 4;
 
 /// The streaming windows and everything derived from them. See the module docs for
 /// the definitions of time.
@@ -281,6 +288,9 @@ pub struct Analytics {
     untracked_sessions: u64,
     /// Scratch for the lines of the order being ingested.
     lines: Vec<PreparedLine>,
+    /// Scratch for windows whose failed payments just passed the maximum: (start,
+    /// failures).
+    bursts: Vec<(i64, u64)>,
 }
 
 /// The time between session-table sweeps, in event time.
@@ -322,6 +332,7 @@ impl Analytics {
             untracked_keys: 0,
             untracked_sessions: 0,
             lines: Vec::with_capacity(ORDER_LINES_MAX),
+            bursts: Vec::new(),
             config,
         })
     }
@@ -349,21 +360,19 @@ impl Analytics {
         let mut outcome = IngestOutcome::default();
         for position in 0..self.sets.len() {
             let set = &mut self.sets[position];
-            let result = set.ingest(
-                at_ms,
-                self.watermark_ms,
-                self.lateness_ms,
-                self.config.payment_failures_max,
-                &prepared,
-                &self.lines,
-            );
+            let clock = Clock {
+                watermark_ms: self.watermark_ms,
+                lateness_ms: self.lateness_ms,
+                failures_max: self.config.payment_failures_max,
+            };
+            let result = set.ingest(at_ms, clock, &prepared, &self.lines, &mut self.bursts);
             outcome.windows_updated += result.updated;
             outcome.windows_dropped += result.dropped;
             if let Some(due) = result.opened_due_ms {
                 self.next_due_ms = self.next_due_ms.min(due);
             }
             let kind = set.kind;
-            for &(start, count) in &result.bursts[..result.bursts_len] {
+            for (start, count) in std::mem::take(&mut self.bursts) {
                 self.report_anomaly(Anomaly {
                     kind: AnomalyKind::PaymentFailureBurst,
                     at: timestamp(at_ms),
@@ -411,9 +420,7 @@ impl Analytics {
         let action = match &record.kind {
             RecordKind::ProductView { product } => Action::View(self.product(*product)),
             RecordKind::AddToCart { product, .. } => Action::AddToCart(self.product(*product)),
-            RecordKind::RemoveFromCart { product, .. } => {
-                Action::RemoveFromCart(self.product(*product))
-            }
+            RecordKind::RemoveFromCart { .. } => Action::RemoveFromCart,
             RecordKind::CheckoutStarted => Action::Checkout,
             RecordKind::OrderPlaced { total, lines, .. } => {
                 for line in lines.iter().take(ORDER_LINES_MAX) {
@@ -502,23 +509,35 @@ impl Analytics {
             None => self.sessions.entry(session.raw()).or_insert(SessionState {
                 first_ms: at_ms,
                 last_ms: at_ms,
+                user_raw: 0,
                 events: 0,
-                user: None,
-                reported: 0,
+                flags: 0,
             }),
         };
-        state.events += 1;
+        state.events = state.events.saturating_add(1);
         state.first_ms = state.first_ms.min(at_ms);
         state.last_ms = state.last_ms.max(at_ms);
-        state.user = user.or(state.user);
+        if let Some(user) = user {
+            state.user_raw = user.raw();
+            state.flags |= SESSION_HAS_USER;
+        }
         let duration_ms = (state.last_ms - state.first_ms) as u64;
-        let burst = state.events > self.config.session_events_max && state.reported & 1 == 0;
-        let long = duration_ms > self.config.session_duration_ms_max && state.reported & 2 == 0;
+        let burst = u64::from(state.events) > self.config.session_events_max
+            && state.flags & SESSION_BURST_REPORTED == 0;
+        let long = duration_ms > self.config.session_duration_ms_max
+            && state.flags & SESSION_LONG_REPORTED == 0;
         if !burst && !long {
             return;
         }
-        state.reported |= u8::from(burst) | (u8::from(long) << 1);
-        let (events, user_id) = (state.events, state.user);
+        if burst {
+            state.flags |= SESSION_BURST_REPORTED;
+        }
+        if long {
+            state.flags |= SESSION_LONG_REPORTED;
+        }
+        let events = u64::from(state.events);
+        let user_id =
+            (state.flags & SESSION_HAS_USER != 0).then(|| UserId::from_raw(state.user_raw));
         let kinds = [
             (burst, AnomalyKind::SessionEventBurst),
             (long, AnomalyKind::LongSession),

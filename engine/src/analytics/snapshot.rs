@@ -204,8 +204,6 @@ pub struct ProductStats {
     pub views: u64,
     /// Add-to-cart actions.
     pub add_to_carts: u64,
-    /// Remove-from-cart actions.
-    pub removes_from_cart: u64,
     /// Orders that contained it.
     pub orders: u64,
     /// Units bought (the purchases ranking).
@@ -445,11 +443,7 @@ fn product_stats(
     revenue: &[(u32, u8, u64)],
     names: Names<'_>,
 ) -> ProductStats {
-    let counts = slot
-        .products
-        .get(product as usize)
-        .copied()
-        .unwrap_or_default();
+    let counts = slot.products.get(product);
     let first = revenue.partition_point(|line| line.0 < product);
     let revenue = revenue[first..]
         .iter()
@@ -460,7 +454,6 @@ fn product_stats(
         product_id: names.products.id(product),
         views: u64::from(counts.views),
         add_to_carts: u64::from(counts.add_to_carts),
-        removes_from_cart: u64::from(counts.removes_from_cart),
         orders: u64::from(counts.orders),
         purchases: u64::from(counts.units),
         revenue,
@@ -499,13 +492,13 @@ pub(crate) fn rank_products(
     names: Names<'_>,
 ) -> Vec<ProductStats> {
     let revenue = revenue_lines(slot, names);
-    let counts = |index: u32| slot.products[index as usize];
+    let counts = |index: u32| slot.products.get(index);
     let ranked = match by {
-        RankBy::Views => top(&slot.touched_products, limit, names, |i| {
+        RankBy::Views => top(&slot.products.touched, limit, names, |i| {
             u64::from(counts(i).views)
         }),
         // Units first; the order count only breaks ties between equal unit counts.
-        RankBy::Purchases => top(&slot.touched_products, limit, names, |i| {
+        RankBy::Purchases => top(&slot.products.touched, limit, names, |i| {
             (u64::from(counts(i).units) << 32) | u64::from(counts(i).orders)
         }),
         RankBy::Revenue => {

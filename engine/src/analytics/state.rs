@@ -94,9 +94,10 @@ fn slot_state(slot: &Slot) -> SlotState {
         users: slot.users.registers().to_vec(),
         sessions: slot.sessions.registers().to_vec(),
         products: slot
-            .touched_products
+            .products
+            .touched
             .iter()
-            .map(|&i| (i, slot.products[i as usize]))
+            .map(|&i| (i, slot.products.get(i)))
             .collect(),
         pairs: slot
             .touched_pairs
@@ -143,15 +144,11 @@ fn restore_slot(state: SlotState, limits: &Limits) -> Result<Slot, AnalyticsErro
             .then_some(index)
             .ok_or_else(|| corrupt(format!("{what} index {index} out of range")))
     };
-    slot.products = vec![ProductCounts::default(); limits.products];
-    for (index, mut counts) in state.products {
-        let at = in_range(index as usize, limits.products, "product")?;
-        if slot.products[at].touched {
-            return Err(corrupt("product listed twice"));
+    for (index, counts) in state.products {
+        in_range(index as usize, limits.products, "product")?;
+        if counts.is_empty() || !slot.products.restore(index, counts) {
+            return Err(corrupt("product listed twice or empty"));
         }
-        counts.touched = true;
-        slot.products[at] = counts;
-        slot.touched_products.push(index);
     }
     slot.pair_revenue = vec![0; limits.pairs];
     for (index, revenue) in state.pairs {

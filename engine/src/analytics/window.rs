@@ -134,13 +134,116 @@ pub(crate) struct Counters {
 pub(crate) struct ProductCounts {
     pub(crate) views: u32,
     pub(crate) add_to_carts: u32,
-    pub(crate) removes_from_cart: u32,
     /// Orders that contained the product.
     pub(crate) orders: u32,
     /// Units bought.
     pub(crate) units: u32,
-    #[serde(skip)]
-    pub(crate) touched: bool,
+}
+
+impl ProductCounts {
+    /// Whether nothing was counted.
+    pub(crate) fn is_empty(&self) -> bool {
+        (self.views | self.add_to_carts | self.orders | self.units) == 0
+    }
+}
+
+/// Per-product counts of one window, one column per count. These arrays are the
+/// largest thing ingest touches, and a view (most records) touches one four-byte
+/// entry of one column plus one bit, so the hot part of the catalog stays in cache.
+#[derive(Debug, Default)]
+pub(crate) struct ProductColumns {
+    views: Vec<u32>,
+    add_to_carts: Vec<u32>,
+    orders: Vec<u32>,
+    units: Vec<u32>,
+    /// One bit per product: counted in this window.
+    touched_bits: Vec<u64>,
+    /// The products counted, in first-touch order.
+    pub(crate) touched: Vec<u32>,
+}
+
+impl ProductColumns {
+    /// Marks `index` in use (growing the columns if needed) and returns it as a
+    /// `usize` for the column update.
+    #[inline]
+    fn touch(&mut self, index: u32) -> usize {
+        let at = index as usize;
+        if at >= self.views.len() {
+            let length = (at + 1).next_power_of_two().max(1_024);
+            self.views.resize(length, 0);
+            self.add_to_carts.resize(length, 0);
+            self.orders.resize(length, 0);
+            self.units.resize(length, 0);
+            self.touched_bits.resize(length / 64, 0);
+        }
+        let (word, bit) = (at / 64, 1u64 << (at % 64));
+        if self.touched_bits[word] & bit == 0 {
+            self.touched_bits[word] |= bit;
+            self.touched.push(index);
+        }
+        at
+    }
+
+    #[inline]
+    fn view(&mut self, index: u32) {
+        let at = self.touch(index);
+        self.views[at] = self.views[at].saturating_add(1);
+    }
+
+    #[inline]
+    fn add_to_cart(&mut self, index: u32) {
+        let at = self.touch(index);
+        self.add_to_carts[at] = self.add_to_carts[at].saturating_add(1);
+    }
+
+    fn order(&mut self, index: u32, units: u64) {
+        let at = self.touch(index);
+        self.orders[at] = self.orders[at].saturating_add(1);
+        let units = u32::try_from(units).unwrap_or(u32::MAX);
+        self.units[at] = self.units[at].saturating_add(units);
+    }
+
+    /// The counts of `index` (zero if never counted).
+    pub(crate) fn get(&self, index: u32) -> ProductCounts {
+        let at = index as usize;
+        if at >= self.views.len() {
+            return ProductCounts::default();
+        }
+        ProductCounts {
+            views: self.views[at],
+            add_to_carts: self.add_to_carts[at],
+            orders: self.orders[at],
+            units: self.units[at],
+        }
+    }
+
+    /// Sets the counts of an unused `index` (checkpoint restore); false if it was in
+    /// use already.
+    pub(crate) fn restore(&mut self, index: u32, counts: ProductCounts) -> bool {
+        let at = index as usize;
+        let was_used = at < self.views.len() && self.touched_bits[at / 64] & (1 << (at % 64)) != 0;
+        if was_used {
+            return false;
+        }
+        let at = self.touch(index);
+        self.views[at] = counts.views;
+        self.add_to_carts[at] = counts.add_to_carts;
+        self.orders[at] = counts.orders;
+        self.units[at] = counts.units;
+        true
+    }
+
+    fn reset(&mut self) {
+        for &index in &self.touched {
+            let at = index as usize;
+            self.views[at] = 0;
+            self.add_to_carts[at] = 0;
+            self.orders[at] = 0;
+            self.units[at] = 0;
+            self.touched_bits[at / 64] = 0;
+        }
+        self.touched.clear();
+    }
 }
 
 /// One query's counts in one window.
@@ -188,7 +291,7 @@ pub(crate) fn latency_histogram() -> Histogram<u32> {
 pub(crate) enum Action {
     View(u32),
     AddToCart(u32),
-    RemoveFromCart(u32),
+    RemoveFromCart,
     Checkout,
     Placed {
         currency: u8,
@@ -245,8 +348,7 @@ pub(crate) struct Slot {
     pub(crate) counts: Counters,
     pub(crate) users: HyperLogLog,
     pub(crate) sessions: HyperLogLog,
-    pub(crate) products: Vec<ProductCounts>,
-    pub(crate) touched_products: Vec<u32>,
+    pub(crate) products: ProductColumns,
     pub(crate) pair_revenue: Vec<u64>,
     pub(crate) touched_pairs: Vec<u32>,
     pub(crate) queries: Vec<QueryCounts>,
@@ -271,8 +373,7 @@ impl Slot {
             counts: Counters::default(),
             users: HyperLogLog::new(),
             sessions: HyperLogLog::new(),
-            products: Vec::new(),
-            touched_products: Vec::new(),
+            products: ProductColumns::default(),
             pair_revenue: Vec::new(),
             touched_pairs: Vec::new(),
             queries: Vec::new(),
@@ -284,10 +385,7 @@ impl Slot {
 
     /// Empties the slot for reuse, keeping every allocation.
     pub(crate) fn reset(&mut self) {
-        for &index in &self.touched_products {
-            self.products[index as usize] = ProductCounts::default();
-        }
-        self.touched_products.clear();
+        self.products.reset();
         for &index in &self.touched_pairs {
             self.pair_revenue[index as usize] = 0;
         }
@@ -312,20 +410,6 @@ impl Slot {
         self.counts = Counters::default();
         self.live = false;
         self.fired = false;
-    }
-
-    #[inline]
-    fn product(&mut self, index: u32) -> Option<&mut ProductCounts> {
-        if index == UNTRACKED {
-            return None;
-        }
-        grow(&mut self.products, index as usize);
-        let counts = &mut self.products[index as usize];
-        if !counts.touched {
-            counts.touched = true;
-            self.touched_products.push(index);
-        }
-        Some(counts)
     }
 
     pub(crate) fn currency(&mut self, index: u8) -> &mut CurrencySums {
@@ -368,22 +452,17 @@ impl Slot {
         match input.action {
             Action::View(product) => {
                 self.counts.views += 1;
-                if let Some(counts) = self.product(product) {
-                    counts.views = counts.views.saturating_add(1);
+                if product != UNTRACKED {
+                    self.products.view(product);
                 }
             }
             Action::AddToCart(product) => {
                 self.counts.add_to_carts += 1;
-                if let Some(counts) = self.product(product) {
-                    counts.add_to_carts = counts.add_to_carts.saturating_add(1);
+                if product != UNTRACKED {
+                    self.products.add_to_cart(product);
                 }
             }
-            Action::RemoveFromCart(product) => {
-                self.counts.removes_from_cart += 1;
-                if let Some(counts) = self.product(product) {
-                    counts.removes_from_cart = counts.removes_from_cart.saturating_add(1);
-                }
-            }
+            Action::RemoveFromCart => self.counts.removes_from_cart += 1,
             Action::Checkout => self.counts.checkouts += 1,
             Action::Placed { currency, total } => self.apply_order(currency, total, lines),
             Action::Paid { currency, amount } => {
@@ -433,11 +512,8 @@ impl Slot {
             .order_values
             .saturating_record(total.min(ORDER_VALUE_MAX));
         for line in lines {
-            if let Some(counts) = self.product(line.product) {
-                counts.orders = counts.orders.saturating_add(1);
-                counts.units = counts
-                    .units
-                    .saturating_add(u32::try_from(line.units).unwrap_or(u32::MAX));
+            if line.product != UNTRACKED {
+                self.products.order(line.product, line.units);
             }
             if line.pair != UNTRACKED {
                 grow(&mut self.pair_revenue, line.pair as usize);
@@ -507,6 +583,15 @@ pub(crate) struct WindowSet {
     cache_count: usize,
 }
 
+/// The time and thresholds every window kind applies a record under.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Clock {
+    pub(crate) watermark_ms: i64,
+    pub(crate) lateness_ms: i64,
+    /// More failed payments than this in a window is a burst.
+    pub(crate) failures_max: u64,
+}
+
 /// What the ingest of one record did to one kind.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct SetOutcome {
@@ -514,10 +599,6 @@ pub(crate) struct SetOutcome {
     pub(crate) dropped: u8,
     /// A window opened (its due time must join the watermark schedule).
     pub(crate) opened_due_ms: Option<i64>,
-    /// Windows whose payment failures just passed the threshold: their start and
-    /// failure count, the first `bursts_len` entries.
-    pub(crate) bursts: [(i64, u64); WINDOWS_PER_EVENT_MAX],
-    pub(crate) bursts_len: usize,
 }
 
 impl WindowSet {
@@ -554,17 +635,21 @@ impl WindowSet {
         }
     }
 
-    /// Applies one record at event time `at_ms` under watermark `watermark_ms`.
+    /// Applies one record at event time `at_ms` under `clock`.
     #[inline]
     pub(crate) fn ingest(
         &mut self,
         at_ms: i64,
-        watermark_ms: i64,
-        lateness_ms: i64,
-        failures_max: u64,
+        clock: Clock,
         input: &Prepared,
         lines: &[PreparedLine],
+        bursts: &mut Vec<(i64, u64)>,
     ) -> SetOutcome {
+        let Clock {
+            watermark_ms,
+            lateness_ms,
+            failures_max,
+        } = clock;
         if at_ms < self.cache_pane.0 || at_ms >= self.cache_pane.1 {
             self.refresh_cache(at_ms);
         }
@@ -604,8 +689,7 @@ impl WindowSet {
             outcome.updated += 1;
             if let Some(failures) = slot.apply(input, lines) {
                 if failures == failures_max + 1 {
-                    outcome.bursts[outcome.bursts_len] = (start, failures);
-                    outcome.bursts_len += 1;
+                    bursts.push((start, failures));
                 }
             }
         }
