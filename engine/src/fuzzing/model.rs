@@ -615,7 +615,7 @@ impl Harness {
             let sku = &self.skus[s];
             let level = self
                 .engine
-                .stock_by_sku(&sku)
+                .stock_by_sku(sku)
                 .expect("stock")
                 .expect("known");
             assert_eq!(level.on_hand, model.on_hand[s], "on hand of {sku}");
