@@ -77,6 +77,7 @@ fn order(seconds: u64, who: u64, id: u64, total: Money, lines: &[(u64, u64, Mone
             order: OrderId::from_raw(id),
             total,
             lines,
+            paid: true,
         },
     )
 }
@@ -182,6 +183,7 @@ fn hand_computed_windows() {
     let dollars = &first.currencies[0];
     assert_eq!((dollars.orders, dollars.revenue), (1, usd(3_000)));
     assert_eq!(dollars.average_order_value, usd(3_000));
+    assert_eq!((dollars.paid_orders, dollars.paid), (1, usd(3_000)));
     // 3,000 lies in the 16-wide buckets of [2048, 4096): [2992, 3007].
     let value = dollars.order_value;
     assert_eq!(
@@ -568,6 +570,7 @@ fn generated_stream(count: usize) -> Vec<Record> {
                             quantity: 1,
                             amount,
                         }],
+                        paid: next(2) == 0,
                     }
                 }
                 97 => RecordKind::PaymentFailed { amount: usd(1_000) },

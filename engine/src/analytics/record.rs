@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Event, EventRecord, Money, OrderEventKind, OrderId, ProductId, UserId, fold};
+use crate::model::{
+    Event, EventRecord, Money, OrderEventKind, OrderId, PaymentStatus, ProductId, UserId, fold,
+};
 
 /// The latest event time accepted: 9999-12-31T23:59:59.999Z. Later times are refused,
 /// so window arithmetic in `i64` milliseconds can never overflow.
@@ -85,8 +87,11 @@ pub enum RecordKind {
         total: Money,
         /// What was bought.
         lines: Vec<PurchaseLine>,
+        /// The payment was captured at checkout (card, wallet), so the order counts
+        /// as paid too; pending orders are paid later by [`RecordKind::OrderPaid`].
+        paid: bool,
     },
-    /// An order's payment was taken (at checkout, or later for pending orders).
+    /// A pending order's payment was taken.
     OrderPaid {
         /// The order.
         order: OrderId,
@@ -174,6 +179,7 @@ impl Record {
                     order: placed.order_id,
                     total: placed.totals.total,
                     lines,
+                    paid: placed.payment_status == PaymentStatus::Captured,
                 };
                 (placed.user_id, kind)
             }
@@ -211,7 +217,8 @@ impl Record {
             | Event::ProductCreated(_)
             | Event::ProductUpdated { .. }
             | Event::StockAdjusted(_)
-            | Event::LowStock(_) => return None,
+            | Event::LowStock(_)
+            | Event::ReviewPosted { .. } => return None,
         };
         Some(Record {
             at_ms,
@@ -244,7 +251,7 @@ mod tests {
     use super::*;
     use crate::model::{
         Actor, CartId, Currency, OrderChanged, OrderEvent, OrderEventData, OrderPlaced,
-        OrderStatus, PaymentMethod, PaymentStatus, PlacedLine, Timestamp, Totals,
+        OrderStatus, PaymentMethod, PlacedLine, Timestamp, Totals,
     };
 
     #[test]
@@ -310,6 +317,7 @@ mod tests {
                     quantity: 2,
                     amount: usd(2_500),
                 }],
+                paid: true,
             }
         );
         let shipped = EventRecord {

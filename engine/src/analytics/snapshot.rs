@@ -73,7 +73,7 @@ pub struct CurrencyTotals {
     pub revenue: Money,
     /// `revenue / orders`, rounded down to a minor unit (zero without orders).
     pub average_order_value: Money,
-    /// Payments captured.
+    /// Payments captured (at checkout, or later for pending orders).
     pub paid_orders: u64,
     /// The amount captured.
     pub paid: Money,

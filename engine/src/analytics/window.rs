@@ -296,6 +296,7 @@ pub(crate) enum Action {
     Placed {
         currency: u8,
         total: u64,
+        paid: bool,
     },
     Paid {
         currency: u8,
@@ -464,7 +465,11 @@ impl Slot {
             }
             Action::RemoveFromCart => self.counts.removes_from_cart += 1,
             Action::Checkout => self.counts.checkouts += 1,
-            Action::Placed { currency, total } => self.apply_order(currency, total, lines),
+            Action::Placed {
+                currency,
+                total,
+                paid,
+            } => self.apply_order(currency, total, paid, lines),
             Action::Paid { currency, amount } => {
                 let sums = self.currency(currency);
                 sums.paid_orders += 1;
@@ -503,11 +508,15 @@ impl Slot {
         None
     }
 
-    fn apply_order(&mut self, currency: u8, total: u64, lines: &[PreparedLine]) {
+    fn apply_order(&mut self, currency: u8, total: u64, paid: bool, lines: &[PreparedLine]) {
         self.counts.orders += 1;
         let sums = self.currency(currency);
         sums.orders += 1;
         sums.order_value = sums.order_value.saturating_add(total);
+        if paid {
+            sums.paid_orders += 1;
+            sums.paid_amount = sums.paid_amount.saturating_add(total);
+        }
         self.currencies[usize::from(currency)]
             .order_values
             .saturating_record(total.min(ORDER_VALUE_MAX));
