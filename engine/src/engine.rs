@@ -75,6 +75,8 @@ pub(crate) struct Inner {
     pub(crate) hold_sweeper: crate::inventory::HoldSweeper,
     pub(crate) search: Arc<crate::search::SearchIndex>,
     pub(crate) autocomplete: Arc<crate::search::Autocomplete>,
+    /// Rating aggregates, moved by review commits.
+    pub(crate) reviews: Arc<crate::reviews::Reviews>,
     /// Stopped before the store closes (see `Drop`), so it never reads a closed store.
     pub(crate) indexer: crate::search::Indexer,
 }
@@ -136,6 +138,7 @@ impl Engine {
         let users = crate::users::Users::load(&store, &config.users)?;
         let carts = crate::cart::Carts::load(&store, config.hold_ttl_ms, config.pricing)?;
         let orders = Arc::new(crate::orders::Orders::load(&store)?);
+        let reviews = Arc::new(crate::reviews::Reviews::load(&store)?);
         crate::inventory::check_on_open(&store, &inventory)?;
         let search = Arc::new(crate::search::SearchIndex::open(&config.location)?);
         let autocomplete = Arc::new(crate::search::Autocomplete::new());
@@ -162,6 +165,7 @@ impl Engine {
                 hold_sweeper,
                 search,
                 autocomplete,
+                reviews,
                 indexer,
             }),
         };

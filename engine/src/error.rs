@@ -39,6 +39,9 @@ pub enum Error {
     /// A checkout rule refused the operation (idempotency conflicts, injected faults).
     #[error(transparent)]
     Checkout(#[from] crate::checkout::CheckoutError),
+    /// A review rule refused the operation (one review per user per product).
+    #[error(transparent)]
+    Review(#[from] crate::reviews::ReviewError),
 }
 
 /// The engine's result type.

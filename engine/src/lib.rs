@@ -42,6 +42,7 @@ mod inventory;
 pub mod model;
 mod orders;
 mod payments;
+mod reviews;
 pub mod search;
 pub mod store;
 mod users;
@@ -89,6 +90,11 @@ pub use payments::{
     ProviderError, ProviderPayment, Settlement, TEST_CARD_DECLINED, TEST_CARD_INSUFFICIENT_FUNDS,
     TEST_CARD_SUCCESS, TEST_PROVIDER_PAYMENTS_MAX, TestProvider, TestProviderConfig,
     validate_card_number,
+};
+pub use reviews::{
+    NewReview, RATING_MAX, RATING_MIN, REVIEW_BODY_CHARS_MAX, REVIEW_PAGE_LIMIT_DEFAULT,
+    REVIEW_PAGE_LIMIT_MAX, REVIEW_TITLE_CHARS_MAX, RatingSummary, Review, ReviewError, ReviewPage,
+    VERIFY_ORDERS_SCANNED_MAX,
 };
 pub use store::{StoreError, StoreLocation};
 pub use users::{

@@ -22,12 +22,15 @@ use emporium::{
     AddressInput, CartId, CategoryRef, CheckoutRequest, Config, Currency, Engine, Money,
     NewAddress, NewProduct, PaymentInput, ProductStatus, StoreLocation, TEST_CARD_SUCCESS,
 };
+use emporium_bench::cpu_ms;
 use hdrhistogram::Histogram;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const PRODUCTS: usize = 1_000;
+/// The committer thread's name as the kernel keeps it (cut to 15 bytes).
+const COMMITTER_THREAD: &str = "emporium-commit";
 
 struct Level {
     callers: usize,
@@ -84,7 +87,7 @@ fn run(level: &Level) -> String {
     let carts = fill_carts(&engine, level.callers, per_caller);
 
     let before = stats(&engine);
-    let cpu_before = cpu_ms();
+    let cpu_before = cpu_ms(COMMITTER_THREAD);
     let barrier = Barrier::new(level.callers + 1);
     let (started, histograms) = std::thread::scope(|scope| {
         let handles: Vec<_> = carts
@@ -116,7 +119,7 @@ fn run(level: &Level) -> String {
     });
     let elapsed = started.elapsed();
     let after = stats(&engine);
-    let cpu_after = cpu_ms();
+    let cpu_after = cpu_ms(COMMITTER_THREAD);
     let mut latencies = histogram();
     for histogram in &histograms {
         latencies.add(histogram).expect("same bounds");
@@ -223,39 +226,4 @@ fn histogram() -> Histogram<u64> {
 fn stats(engine: &Engine) -> (u64, u64) {
     let stats = engine.committer_stats();
     (stats.batches.load(Relaxed), stats.commands.load(Relaxed))
-}
-
-/// CPU time (user + system, ms) of the committer thread and of the whole process, from
-/// /proc (Linux); zeros elsewhere.
-fn cpu_ms() -> (u64, u64) {
-    // USER_HZ is 100 on Linux.
-    let ticks_ms = 10;
-    let parse = |stat: &str| -> u64 {
-        let fields: Vec<&str> = stat
-            .rsplit(')')
-            .next()
-            .unwrap_or("")
-            .split_whitespace()
-            .collect();
-        let field = |n: usize| {
-            fields
-                .get(n)
-                .and_then(|f| f.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        (field(11) + field(12)) * ticks_ms
-    };
-    let mut committer = 0;
-    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
-        for task in tasks.flatten() {
-            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-            // Thread names are cut to 15 bytes in `comm`.
-            if comm.trim() == "emporium-commit" {
-                committer +=
-                    parse(&std::fs::read_to_string(task.path().join("stat")).unwrap_or_default());
-            }
-        }
-    }
-    let all = parse(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default());
-    (committer, all)
 }

@@ -362,8 +362,6 @@ impl Catalog {
                 .list
                 .read()
                 .page(query.sort, query.cursor.as_deref(), limit, &filter)?;
-        drop(filter);
-        drop(availability);
         let mut products = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(product) = self.product(store, ProductId::from_raw(id))? {

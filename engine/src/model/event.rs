@@ -43,6 +43,19 @@ pub enum Event {
     StockAdjusted(super::StockAdjustment),
     /// A product's stock fell to or below its low-stock threshold.
     LowStock(super::LowStock),
+    /// A customer reviewed a product.
+    ReviewPosted {
+        /// The new review.
+        review_id: super::ReviewId,
+        /// The product reviewed.
+        product_id: super::ProductId,
+        /// Its author.
+        user_id: super::UserId,
+        /// 1 to 5.
+        rating: u8,
+        /// Whether the author had a paid, shipped or delivered order of the product.
+        verified_purchase: bool,
+    },
 }
 
 /// An event with its place in the log.

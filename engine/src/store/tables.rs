@@ -88,3 +88,16 @@ pub(crate) fn create_commerce_tables(txn: &redb::WriteTransaction) -> Result<(),
     txn.open_table(STOCK_LEDGER)?;
     Ok(())
 }
+
+// ---- reviews (owned by `crate::reviews`); created by the first review's write, so
+// readers treat a missing table as empty ----
+
+/// Review id → review record.
+pub(crate) const REVIEWS: TableDefinition<u64, &[u8]> = TableDefinition::new("reviews");
+/// (product id, review id) → rating: a product's reviews in posting order (listed
+/// newest first), and all that is needed to rebuild the rating aggregates on open.
+pub(crate) const PRODUCT_REVIEWS: TableDefinition<(u64, u64), u8> =
+    TableDefinition::new("product_reviews");
+/// (product id, user id) → review id: one review per user per product.
+pub(crate) const REVIEW_AUTHORS: TableDefinition<(u64, u64), u64> =
+    TableDefinition::new("review_authors");
