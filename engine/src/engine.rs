@@ -320,4 +320,61 @@ impl Engine {
     pub fn events_after(&self, after: u64, max: usize) -> Result<Vec<crate::EventRecord>> {
         Ok(self.inner.store.events_after(after, max)?)
     }
+
+    /// Copies the store into `dest_dir` (created if missing; refused unless empty) as a
+    /// consistent snapshot, while the engine keeps taking writes: every table is read
+    /// in one read transaction, so writers are never stalled. Writes a manifest beside
+    /// the copy. The search index is not copied; it is rebuilt from the store when the
+    /// copy is restored and opened.
+    pub fn backup(&self, dest_dir: &Path) -> Result<crate::store::BackupReport> {
+        Ok(self.inner.store.backup(dest_dir)?)
+    }
+
+    /// Backs up into `<data dir>/backups/<name>` (default: the current time). `name`
+    /// must pass [`crate::store::validate_backup_name`] (the error names `field`); a
+    /// backup of that name that already exists is refused, as is a store in memory.
+    pub fn backup_in_data_dir(
+        &self,
+        name: Option<&str>,
+        field: &str,
+    ) -> Result<crate::store::BackupReport> {
+        use crate::store::{BACKUPS_DIR_NAME, BackupError, StoreError};
+        let name = match name {
+            Some(name) => name.to_string(),
+            None => crate::store::default_backup_name(crate::Timestamp::now()),
+        };
+        crate::store::validate_backup_name(&name, field)?;
+        let Some(data_dir) = self.inner.store.dir() else {
+            return Err(StoreError::Backup(BackupError::NoDataDirectory).into());
+        };
+        let backups = data_dir.join(BACKUPS_DIR_NAME);
+        let dest = backups.join(&name);
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |error: std::io::Error| {
+                Error::Store(StoreError::Backup(BackupError::Io {
+                    path,
+                    error: Arc::new(error),
+                }))
+            }
+        };
+        std::fs::create_dir_all(&backups).map_err(io(&backups))?;
+        // `create_dir`, not `create_dir_all`: it claims the name atomically, so two
+        // backups of one name never write into the same directory.
+        match std::fs::create_dir(&dest) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(
+                    StoreError::Backup(BackupError::DestinationNotEmpty { path: dest }).into(),
+                );
+            }
+            Err(error) => return Err(io(&dest)(error)),
+        }
+        let report = self.backup(&dest);
+        if report.is_err() {
+            // Leave no empty directory behind to block a retry under the same name.
+            let _ = std::fs::remove_dir(&dest);
+        }
+        report
+    }
 }

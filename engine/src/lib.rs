@@ -96,6 +96,7 @@ pub use reviews::{
     REVIEW_PAGE_LIMIT_MAX, REVIEW_TITLE_CHARS_MAX, RatingSummary, Review, ReviewError, ReviewPage,
     VERIFY_ORDERS_SCANNED_MAX,
 };
+pub use store::{BackupError, BackupManifest, BackupReport};
 pub use store::{StoreError, StoreLocation};
 pub use users::{
     ADDRESS_CITY_CHARS_MAX, ADDRESS_LINE_CHARS_MAX, ADDRESS_NAME_CHARS_MAX,

@@ -5,6 +5,7 @@
 //! [`codec`]; every write goes through the one committer thread; a store written by a
 //! newer binary is refused, never misread.
 
+mod backup;
 pub mod codec;
 mod committer;
 mod reply;
@@ -16,6 +17,11 @@ use std::time::Duration;
 
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable};
 
+pub(crate) use backup::default_backup_name;
+pub use backup::{
+    BACKUP_CHUNK_ROWS, BACKUP_NAME_CHARS_MAX, BACKUPS_DIR_NAME, BackupError, BackupManifest,
+    BackupReport, MANIFEST_FILE_NAME, read_manifest, restore, validate_backup_name,
+};
 pub use committer::{BATCH_COMMANDS_MAX, CommitterStats, QUEUE_COMMANDS_MAX};
 use committer::{Committer, Counters, Done, Watermark};
 pub(crate) use committer::{Counter, Tx};
@@ -71,6 +77,9 @@ pub enum StoreError {
     /// The committer has stopped (the engine is shutting down).
     #[error("the store is closed")]
     Closed,
+    /// A backup or restore was refused or failed.
+    #[error(transparent)]
+    Backup(#[from] BackupError),
 }
 
 impl<E: Into<redb::Error>> From<E> for StoreError {
@@ -102,6 +111,8 @@ pub(crate) struct Store {
     committer: Committer,
     watermark: Arc<Watermark>,
     stats: Arc<CommitterStats>,
+    /// The data directory; `None` in memory.
+    dir: Option<PathBuf>,
 }
 
 impl Store {
@@ -127,11 +138,16 @@ impl Store {
             Arc::clone(&watermark),
             Arc::clone(&stats),
         )?;
+        let dir = match location {
+            StoreLocation::Directory(dir) => Some(dir.clone()),
+            StoreLocation::Memory => None,
+        };
         Ok(Store {
             db,
             committer,
             watermark,
             stats,
+            dir,
         })
     }
 
@@ -221,6 +237,11 @@ impl Store {
     /// Counters for metrics.
     pub(crate) fn stats(&self) -> &CommitterStats {
         &self.stats
+    }
+
+    /// The data directory; `None` for a store in memory.
+    pub(crate) fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
     }
 }
 
