@@ -19,8 +19,10 @@ use hyper::{Response, StatusCode};
 use serde::Serialize;
 
 mod commerce;
+mod product_cache;
 
 pub use commerce::{CartView, InventoryView, OrderEventView, OrderView, VoucherView};
+pub use product_cache::ProductBodies;
 
 /// The media type of every JSON reply.
 pub const JSON: &str = "application/json";

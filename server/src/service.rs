@@ -40,6 +40,8 @@ pub(crate) struct State {
     pub(crate) config: ServerConfig,
     pub(crate) metrics: Metrics,
     pub(crate) openapi: Bytes,
+    /// Rendered product bodies for `GET /v1/products/{id}`.
+    pub(crate) product_bodies: crate::render::ProductBodies,
     /// The connection cap; its free permits tell how many connections are open.
     pub(crate) connections: Arc<Semaphore>,
     /// Sign-in attempts per account and address; always on.
@@ -64,6 +66,7 @@ impl State {
             engine,
             metrics: Metrics::default(),
             openapi: crate::openapi::document_bytes(),
+            product_bodies: crate::render::ProductBodies::default(),
             connections,
             login_limiter: LoginLimiter::new(config.login_limit),
             limiter,

@@ -17,7 +17,7 @@ use crate::auth::require_admin;
 use crate::decode;
 use crate::error::ApiError;
 use crate::query::Query;
-use crate::render::{List, ProductView, json};
+use crate::render::{JSON, List, ProductView, bytes_with_type, json};
 use crate::service::State;
 
 /// Longest `brand` filter, in characters (a brand is at most 100).
@@ -73,7 +73,11 @@ pub(super) fn get(state: &State, ctx: &Ctx) -> Reply {
         .flatten()
         .filter(|product| product.status == ProductStatus::Active || ctx.caller.is_admin())
         .ok_or_else(|| not_found(id))?;
-    Ok(render(state, StatusCode::OK, &product))
+    let stock = state.engine.stock(product.id);
+    Ok(match state.product_bodies.body(&product, stock) {
+        Some(body) => bytes_with_type(StatusCode::OK, body, JSON),
+        None => json(StatusCode::OK, &ProductView::new(&product, stock)),
+    })
 }
 
 /// 201 with the product (`decode::new_product` names any bad field). A duplicate SKU is
