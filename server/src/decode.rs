@@ -181,6 +181,19 @@ pub fn new_category(value: &Value) -> Result<NewCategory, ValidationError> {
     Ok(NewCategory { name, parent_id })
 }
 
+/// A `POST /v1/admin/backup` body: the optional name `to` of the backup, a safe single
+/// path segment.
+pub fn backup_name(value: &Value) -> Result<Option<String>, ValidationError> {
+    let fields = Fields::of(value, "")?;
+    fields.only(&["to"])?;
+    let Some(to) = fields.optional("to") else {
+        return Ok(None);
+    };
+    let name = string(to, "to")?;
+    emporium::store::validate_backup_name(&name, "to")?;
+    Ok(Some(name))
+}
+
 /// The members of one JSON object, with the path that prefixes their field names.
 struct Fields<'a> {
     map: &'a Map<String, Value>,

@@ -7,6 +7,7 @@
 //! such as file paths never leak into a reply).
 
 use bytes::Bytes;
+use emporium::BackupError;
 use emporium::search::SearchError;
 use emporium::{
     CartError, CatalogError, CheckoutError, Error, InventoryError, OrderError, PaymentError,
@@ -414,6 +415,16 @@ fn from_search(error: SearchError) -> ApiError {
 fn from_store(error: StoreError) -> ApiError {
     match error {
         StoreError::Closed => ApiError::unavailable("shutting_down", "the server is shutting down"),
+        // Only `POST /v1/admin/backup` reaches these; the message leaves out the path.
+        StoreError::Backup(BackupError::DestinationNotEmpty { .. }) => conflict(
+            "backup_exists",
+            "a backup with this name already exists; choose another `to`".into(),
+        )
+        .with_param("to"),
+        StoreError::Backup(BackupError::NoDataDirectory) => conflict(
+            "store_in_memory",
+            "the store is in memory: there is no data directory to keep backups in".into(),
+        ),
         other => {
             // Operating trouble (disk full, I/O): the operation did not happen, so the
             // client may retry; the operator needs the details.

@@ -1,4 +1,4 @@
-//! `emporium`: serve the HTTP API, or import a catalog.
+//! `emporium`: serve the HTTP API, import a catalog, back up or restore a store.
 //!
 //! The binary decides what the library leaves open: where logs go, which signals stop
 //! the server, and when the demo catalog is loaded. Errors here are `anyhow`, reported
@@ -68,6 +68,57 @@ enum Command {
     /// Import products from a JSON Lines file (one `POST /v1/products` body per line;
     /// bad lines are reported with their number and skipped).
     Import(ImportArgs),
+    /// Back up the store of a data directory that no server has open (for a running
+    /// server, use `POST /v1/admin/backup`). Writes the store file and `manifest.json`
+    /// into DEST, which must be new or empty; the search index is not copied.
+    Backup(BackupArgs),
+    /// Restore a backup into an empty data directory; the next `emporium serve`
+    /// rebuilds the search index from it.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+struct BackupArgs {
+    /// Where to write the backup (new or empty directory); `--to DEST` also works.
+    #[arg(
+        value_name = "DEST",
+        required_unless_present = "to",
+        conflicts_with = "to"
+    )]
+    dest: Option<PathBuf>,
+    /// Same as the DEST argument.
+    #[arg(long, value_name = "DEST")]
+    to: Option<PathBuf>,
+    /// Directory of the store to back up.
+    #[arg(
+        long,
+        env = "EMPORIUM_DATA_DIR",
+        default_value = "./emporium-data",
+        value_name = "DIR"
+    )]
+    data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct RestoreArgs {
+    /// The backup directory (holding `manifest.json`); `--from SRC` also works.
+    #[arg(
+        value_name = "SRC",
+        required_unless_present = "from",
+        conflicts_with = "from"
+    )]
+    src: Option<PathBuf>,
+    /// Same as the SRC argument.
+    #[arg(long, value_name = "SRC")]
+    from: Option<PathBuf>,
+    /// The data directory to restore into: missing or empty.
+    #[arg(
+        long,
+        env = "EMPORIUM_DATA_DIR",
+        default_value = "./emporium-data",
+        value_name = "DIR"
+    )]
+    data_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -149,7 +200,63 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Import(args) => import(args),
+        Command::Backup(args) => backup(args),
+        Command::Restore(args) => restore(args),
     }
+}
+
+fn backup(args: BackupArgs) -> Result<()> {
+    let Some(dest) = args.dest.or(args.to) else {
+        anyhow::bail!("give the backup's destination: emporium backup DEST");
+    };
+    let store = args.data_dir.join(emporium::store::STORE_FILE_NAME);
+    if !store.exists() {
+        anyhow::bail!("{} holds no Emporium store", args.data_dir.display());
+    }
+    let engine = Engine::open(&args.data_dir).with_context(|| {
+        format!(
+            "cannot open the store in {} (if a server has it open, use POST /v1/admin/backup)",
+            args.data_dir.display()
+        )
+    })?;
+    let report = engine
+        .backup(&dest)
+        .with_context(|| format!("backup into {} failed", dest.display()))?;
+    drop(engine);
+    let manifest = &report.manifest;
+    println!(
+        "backed up {} products, {} orders, events up to {} ({} bytes) into {} in {:.2} s",
+        manifest.products,
+        manifest.orders,
+        manifest.last_event_seq,
+        manifest.store_bytes,
+        report.dir.display(),
+        report.elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn restore(args: RestoreArgs) -> Result<()> {
+    let Some(src) = args.src.or(args.from) else {
+        anyhow::bail!("give the backup to restore: emporium restore SRC");
+    };
+    let manifest = emporium::store::restore(&src, &args.data_dir).with_context(|| {
+        format!(
+            "cannot restore {} into {}",
+            src.display(),
+            args.data_dir.display()
+        )
+    })?;
+    println!(
+        "restored {} products, {} orders, events up to {} (taken {}) into {}; \
+         the search index is rebuilt on the next start",
+        manifest.products,
+        manifest.orders,
+        manifest.last_event_seq,
+        manifest.created_at.to_rfc3339(),
+        args.data_dir.display()
+    );
+    Ok(())
 }
 
 fn init_logging(format: LogFormat) {

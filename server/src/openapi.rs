@@ -119,6 +119,7 @@ pub fn operations() -> Vec<Operation> {
             "/v1/inventory/{sku}/adjust",
             commerce::adjust_inventory(),
         ),
+        op("POST", "/v1/admin/backup", admin::create_backup()),
     ]
 }
 

@@ -100,6 +100,8 @@ pub enum RouteId {
     ListVouchers,
     /// `POST /v1/inventory/{sku}/adjust` (admin)
     AdjustInventory,
+    /// `POST /v1/admin/backup` (admin)
+    CreateBackup,
 }
 
 /// Who may call a route.
@@ -141,7 +143,7 @@ const fn get(pattern: &'static str, id: RouteId) -> Route {
 }
 
 /// The route table.
-pub static ROUTES: [Route; 41] = [
+pub static ROUTES: [Route; 42] = [
     get("/healthz", RouteId::Healthz),
     get("/readyz", RouteId::Readyz),
     get("/metrics", RouteId::Metrics),
@@ -316,6 +318,12 @@ pub static ROUTES: [Route; 41] = [
         Method::POST,
         "/v1/inventory/{sku}/adjust",
         RouteId::AdjustInventory,
+        Access::Admin,
+    ),
+    route_of(
+        Method::POST,
+        "/v1/admin/backup",
+        RouteId::CreateBackup,
         Access::Admin,
     ),
 ];

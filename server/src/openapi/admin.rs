@@ -7,6 +7,7 @@ use emporium::model::{
     CATEGORY_DEPTH_MAX, CATEGORY_NAME_CHARS_MAX, DESCRIPTION_CHARS_MAX, IMAGE_URL_CHARS_MAX,
     IMAGES_MAX, NAME_CHARS_MAX, PRICE_AMOUNT_MAX, SKU_CHARS_MAX, STOCK_MAX,
 };
+use emporium::store::BACKUP_NAME_CHARS_MAX;
 use serde_json::{Value, json};
 
 use super::{
@@ -81,8 +82,65 @@ pub(super) fn archive_product() -> Value {
 }
 
 /// The catalog write schemas, for `components.schemas`.
+pub(super) fn create_backup() -> Value {
+    json!({
+        "operationId": "createBackup",
+        "summary": "Back up the store as a consistent snapshot, while serving.",
+        "description": "Every table is copied inside one read transaction (a snapshot), so \
+            writes go on meanwhile and the copy is the store as of one commit. The copy and \
+            its `manifest.json` go into `backups/<to>` inside the data directory; restore it \
+            with `emporium restore`. The search index is not copied: it is rebuilt from the \
+            store when the restored store is opened.",
+        "tags": ["operations"],
+        "requestBody": request_body("BackupRequest", false),
+        "responses": with_common(with_body(json!({
+            "201": created("The backup's name and manifest.", "Backup"),
+            "409": error_response("A backup named `to` exists (`backup_exists`, `param` is `to`), \
+                or the store is in memory (`store_in_memory`)."),
+        }))),
+    })
+}
+
 pub(super) fn schemas() -> Vec<(&'static str, Value)> {
     vec![
+        (
+            "BackupRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "to": nullable(json!({
+                        "type": "string", "minLength": 1, "maxLength": BACKUP_NAME_CHARS_MAX,
+                        "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]*$",
+                        "description": "The backup's folder name under `backups/` (default: \
+                            the current time, e.g. `2026-11-21T09-30-00.000Z`).",
+                    })),
+                },
+            }),
+        ),
+        (
+            "Backup",
+            json!({
+                "type": "object",
+                "required": ["name", "format_version", "last_event_seq", "products", "orders",
+                    "tables", "store_bytes", "created_at", "engine_version"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "format_version": {"type": "integer", "minimum": 1,
+                        "description": "The store format version of the copy."},
+                    "last_event_seq": {"type": "integer", "minimum": 0,
+                        "description": "Every event up to this one is in the copy."},
+                    "products": {"type": "integer", "minimum": 0},
+                    "orders": {"type": "integer", "minimum": 0},
+                    "tables": {"type": "object",
+                        "additionalProperties": {"type": "integer", "minimum": 0},
+                        "description": "Rows of every table, by name."},
+                    "store_bytes": {"type": "integer", "minimum": 0},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "engine_version": {"type": "string"},
+                },
+            }),
+        ),
         (
             "NewCategory",
             json!({

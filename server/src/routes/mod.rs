@@ -15,6 +15,7 @@
 mod addresses;
 mod auth;
 mod autocomplete;
+mod backup;
 mod carts;
 mod categories;
 mod health;
@@ -132,6 +133,7 @@ pub(crate) async fn handle(
         RouteId::CreateVoucher => vouchers::create(state, &ctx, request).await,
         RouteId::ListVouchers => vouchers::list(state, &ctx),
         RouteId::AdjustInventory => inventory::adjust(state, &ctx, request).await,
+        RouteId::CreateBackup => backup::create(state, &ctx, request).await,
     }
 }
 
