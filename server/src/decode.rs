@@ -22,12 +22,14 @@ use emporium::{
 use serde_json::{Map, Value};
 
 mod commerce;
+mod reviews;
 mod users;
 
 pub use commerce::{
     NEW_VOUCHER_FIELDS, SHIPPING_ADDRESS_FIELDS, cart_item, cart_quantity, checkout, new_voucher,
     refund_amount, stock_adjustment, voucher_code,
 };
+pub use reviews::{NEW_REVIEW_FIELDS, new_review};
 pub use users::{
     Credentials, NEW_ADDRESS_FIELDS, address_patch, credentials, new_address, new_user, user_patch,
 };

@@ -11,7 +11,7 @@ use emporium::BackupError;
 use emporium::search::SearchError;
 use emporium::{
     CartError, CatalogError, CheckoutError, Error, InventoryError, OrderError, PaymentError,
-    StoreError, UserError, ValidationError, VoucherError,
+    ReviewError, StoreError, UserError, ValidationError, VoucherError,
 };
 use http_body_util::Full;
 use hyper::header::{self, HeaderName, HeaderValue};
@@ -243,6 +243,7 @@ pub fn from_engine(error: Error) -> ApiError {
         Error::Payment(error) => from_payment(error),
         Error::Order(error) => from_order(error),
         Error::Checkout(error) => from_checkout(error),
+        Error::Review(error) => from_review(error),
         // `Error` is non_exhaustive: a kind this server does not know yet is a bug here.
         other => ApiError::internal(&other),
     }
@@ -389,6 +390,16 @@ fn from_checkout(error: CheckoutError) -> ApiError {
             conflict(code, message)
         }
         // An injected fault (tests only) and kinds this server does not know yet.
+        other => ApiError::internal(&other),
+    }
+}
+
+/// Every [`ReviewError`] keeps the engine's own [`ReviewError::code`].
+fn from_review(error: ReviewError) -> ApiError {
+    let code = error.code();
+    let message = error.to_string();
+    match error {
+        ReviewError::Duplicate { .. } => conflict(code, message),
         other => ApiError::internal(&other),
     }
 }

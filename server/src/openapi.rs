@@ -12,6 +12,7 @@
 
 mod admin;
 mod commerce;
+mod reviews;
 mod users;
 
 use bytes::Bytes;
@@ -118,6 +119,12 @@ pub fn operations() -> Vec<Operation> {
             "POST",
             "/v1/inventory/{sku}/adjust",
             commerce::adjust_inventory(),
+        ),
+        op("GET", "/v1/products/{id}/reviews", reviews::list_reviews()),
+        op(
+            "POST",
+            "/v1/products/{id}/reviews",
+            reviews::create_review(),
         ),
         op("POST", "/v1/admin/backup", admin::create_backup()),
     ]
@@ -462,6 +469,7 @@ fn components() -> Value {
         .into_iter()
         .chain(admin::schemas())
         .chain(commerce::schemas())
+        .chain(reviews::schemas())
     {
         schemas[name] = schema;
     }

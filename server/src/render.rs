@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use emporium::model::AddressId;
+use emporium::model::{AddressId, ReviewId};
 use emporium::{
     Address, Authenticated, CategoryId, Currency, Money, Preferences, Product, ProductId,
-    ProductStatus, Role, StockLevel, Timestamp, User, UserId,
+    ProductStatus, RatingSummary, Review, Role, StockLevel, Timestamp, User, UserId,
 };
 use http_body_util::Full;
 use hyper::header::{self, HeaderValue};
@@ -71,13 +71,26 @@ pub struct List<T> {
     pub next_cursor: Option<String>,
 }
 
-/// A product's rating summary. Reviews do not exist yet, so every product has none.
+/// A product's rating summary: `{average, count}`.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct Rating {
-    /// Mean of the ratings; `None` without any.
+    /// Mean of the ratings to two decimal places; `None` without any.
     pub average: Option<f64>,
     /// How many ratings.
     pub count: u64,
+}
+
+impl Rating {
+    /// The public form of the engine's exact count and sum.
+    pub fn of(summary: RatingSummary) -> Rating {
+        Rating {
+            // Hundredths are at most 500, so the division is exact to two places.
+            average: summary
+                .average_hundredths()
+                .map(|hundredths| hundredths as f64 / 100.0),
+            count: summary.count,
+        }
+    }
 }
 
 /// The API.md Product object.
@@ -119,6 +132,47 @@ impl<'a> ProductView<'a> {
             created_at: product.created_at,
             updated_at: product.updated_at,
             version: product.version,
+        }
+    }
+
+    /// `product` with its live `stock` and its `rating`.
+    pub fn rated(
+        product: &'a Product,
+        stock: StockLevel,
+        rating: RatingSummary,
+    ) -> ProductView<'a> {
+        ProductView {
+            rating: Rating::of(rating),
+            ..ProductView::new(product, stock)
+        }
+    }
+}
+
+/// The API.md Review object.
+#[derive(Debug, Serialize)]
+pub struct ReviewView<'a> {
+    id: ReviewId,
+    product_id: ProductId,
+    user_id: UserId,
+    rating: u8,
+    title: &'a str,
+    body: &'a str,
+    verified_purchase: bool,
+    created_at: Timestamp,
+}
+
+impl<'a> ReviewView<'a> {
+    /// The public shape of `review`.
+    pub fn new(review: &'a Review) -> ReviewView<'a> {
+        ReviewView {
+            id: review.id,
+            product_id: review.product_id,
+            user_id: review.user_id,
+            rating: review.rating,
+            title: &review.title,
+            body: &review.body,
+            verified_purchase: review.verified_purchase,
+            created_at: review.created_at,
         }
     }
 }

@@ -100,6 +100,10 @@ pub enum RouteId {
     ListVouchers,
     /// `POST /v1/inventory/{sku}/adjust` (admin)
     AdjustInventory,
+    /// `GET /v1/products/{id}/reviews`
+    ListReviews,
+    /// `POST /v1/products/{id}/reviews`
+    CreateReview,
     /// `POST /v1/admin/backup` (admin)
     CreateBackup,
 }
@@ -143,7 +147,7 @@ const fn get(pattern: &'static str, id: RouteId) -> Route {
 }
 
 /// The route table.
-pub static ROUTES: [Route; 42] = [
+pub static ROUTES: [Route; 44] = [
     get("/healthz", RouteId::Healthz),
     get("/readyz", RouteId::Readyz),
     get("/metrics", RouteId::Metrics),
@@ -319,6 +323,13 @@ pub static ROUTES: [Route; 42] = [
         "/v1/inventory/{sku}/adjust",
         RouteId::AdjustInventory,
         Access::Admin,
+    ),
+    get("/v1/products/{id}/reviews", RouteId::ListReviews),
+    route_of(
+        Method::POST,
+        "/v1/products/{id}/reviews",
+        RouteId::CreateReview,
+        Access::User,
     ),
     route_of(
         Method::POST,

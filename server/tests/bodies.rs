@@ -78,6 +78,13 @@ fn cases(server: &TestServer) -> Vec<Case> {
             )),
         },
         Case {
+            method: "POST",
+            path: format!("/v1/products/{}/reviews", product.id),
+            token: customer.clone(),
+            wrong_type: (json!({"rating": "5", "title": "t", "body": ""}), "rating"),
+            missing: Some((json!({"rating": 5, "body": ""}), "title")),
+        },
+        Case {
             method: "PATCH",
             path: address_path,
             token: customer,

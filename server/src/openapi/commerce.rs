@@ -13,7 +13,7 @@ use super::{
 };
 use crate::routes::idempotency::CLIENT_KEY_CHARS_MAX;
 
-fn idempotency_header() -> Value {
+pub(super) fn idempotency_header() -> Value {
     json!({
         "name": "Idempotency-Key", "in": "header", "required": false,
         "description": "A repeat with the same key and body returns the first response with \

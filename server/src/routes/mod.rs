@@ -26,6 +26,7 @@ mod metrics;
 mod openapi;
 mod orders;
 mod products;
+mod reviews;
 mod search;
 mod vouchers;
 
@@ -133,6 +134,8 @@ pub(crate) async fn handle(
         RouteId::CreateVoucher => vouchers::create(state, &ctx, request).await,
         RouteId::ListVouchers => vouchers::list(state, &ctx),
         RouteId::AdjustInventory => inventory::adjust(state, &ctx, request).await,
+        RouteId::ListReviews => reviews::list(state, &ctx, &query()?),
+        RouteId::CreateReview => reviews::create(state, &ctx, request).await,
         RouteId::CreateBackup => backup::create(state, &ctx, request).await,
     }
 }

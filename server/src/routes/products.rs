@@ -29,7 +29,13 @@ pub(super) fn list(state: &State, query: &Query) -> Reply {
     let data = page
         .products
         .iter()
-        .map(|product| ProductView::new(product, state.engine.stock(product.id)))
+        .map(|product| {
+            let (stock, rating) = (
+                state.engine.stock(product.id),
+                state.engine.rating(product.id),
+            );
+            ProductView::rated(product, stock, rating)
+        })
         .collect();
     let list = List {
         data,
@@ -74,9 +80,15 @@ pub(super) fn get(state: &State, ctx: &Ctx) -> Reply {
         .filter(|product| product.status == ProductStatus::Active || ctx.caller.is_admin())
         .ok_or_else(|| not_found(id))?;
     let stock = state.engine.stock(product.id);
-    Ok(match state.product_bodies.body(&product, stock) {
+    let rating = state.engine.rating(product.id);
+    // Cached bodies are keyed by record and stock only, so they carry no rating: a
+    // reviewed product is rendered afresh.
+    let cached = (rating.count == 0)
+        .then(|| state.product_bodies.body(&product, stock))
+        .flatten();
+    Ok(match cached {
         Some(body) => bytes_with_type(StatusCode::OK, body, JSON),
-        None => json(StatusCode::OK, &ProductView::new(&product, stock)),
+        None => json(StatusCode::OK, &ProductView::rated(&product, stock, rating)),
     })
 }
 
@@ -127,7 +139,10 @@ pub(super) async fn archive(state: &State, ctx: &Ctx) -> Reply {
 
 fn render(state: &State, status: StatusCode, product: &Product) -> Response<Full<Bytes>> {
     let stock = state.engine.stock(product.id);
-    json(status, &ProductView::new(product, stock))
+    json(
+        status,
+        &ProductView::rated(product, stock, state.engine.rating(product.id)),
+    )
 }
 
 fn product_id(ctx: &Ctx) -> Result<ProductId, ApiError> {

@@ -70,7 +70,11 @@ fn render(state: &State, results: &SearchResults) -> Reply {
     let data = products
         .iter()
         .map(|(product, hit)| Hit {
-            product: ProductView::new(product, state.engine.stock(product.id)),
+            product: ProductView::rated(
+                product,
+                state.engine.stock(product.id),
+                state.engine.rating(product.id),
+            ),
             score: hit.score,
             highlights: &hit.highlights,
         })
