@@ -323,3 +323,41 @@ fn pages_are_newest_first_with_no_duplicates() {
             .assert_error(422, "invalid_request", Some("limit"));
     }
 }
+
+#[test]
+fn a_repeat_with_the_same_idempotency_key_is_the_first_reply_not_a_409() {
+    let server = TestServer::start();
+    let id = product_id(&server, "SKU-03");
+    let (token, _) = server.register("ada@example.com");
+    let authorization = format!("Bearer {token}");
+    let send = |key: &str, body: &Value| {
+        let headers = [
+            ("Content-Type", "application/json"),
+            ("Authorization", authorization.as_str()),
+            ("Idempotency-Key", key),
+        ];
+        let bytes = serde_json::to_vec(body).expect("json");
+        server.request("POST", &reviews_path(&id), &headers, &bytes)
+    };
+    let first = send("review-1", &good());
+    assert_eq!(
+        first.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+    let again = send("review-1", &good());
+    assert_eq!(again.status, 201);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.json(), first.json());
+    // Another body under the same key is a conflict of keys; a new key meets the
+    // one-review rule.
+    let other = json!({"rating": 2, "title": "Other", "body": ""});
+    let reply = send("review-1", &other);
+    reply.assert_error(409, "conflict", None);
+    assert_eq!(reply.json()["error"]["code"], "idempotency_conflict");
+    let reply = send("review-2", &other);
+    reply.assert_error(409, "conflict", None);
+    assert_eq!(reply.json()["error"]["code"], "duplicate_review");
+    assert_eq!(server.engine.rating(id.parse().expect("id")).count, 1);
+}
