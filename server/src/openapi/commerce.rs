@@ -76,7 +76,10 @@ pub(super) fn create_cart() -> Value {
         "summary": "A new, empty cart; owned by the caller when signed in.",
         "tags": ["carts"],
         "parameters": [idempotency_header()],
-        "responses": with_common(keyed(json!({"201": created("The cart.", "Cart")}))),
+        "responses": with_common(keyed(json!({
+            "201": created("The cart.", "Cart"),
+            "422": error_response("The `Idempotency-Key` is not valid."),
+        }))),
     })
 }
 
