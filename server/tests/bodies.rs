@@ -166,9 +166,17 @@ fn cases(server: &TestServer) -> Vec<Case> {
         Case {
             method: "POST",
             path: "/v1/inventory/SKU-01/adjust".into(),
-            token: admin,
+            token: admin.clone(),
             wrong_type: (json!({"delta": 1.5, "reason": "r"}), "delta"),
             missing: Some((json!({"delta": 1}), "reason")),
+        },
+        Case {
+            method: "POST",
+            path: "/v1/admin/backup".into(),
+            token: admin,
+            wrong_type: (json!({"to": 5}), "to"),
+            // Every field is optional: `{}` backs up under a name from the clock.
+            missing: None,
         },
     ]
 }
