@@ -90,30 +90,6 @@ pub fn disk_bytes(dir: &Path) -> u64 {
         .sum()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn zipf_prefers_low_ranks_and_covers_the_range() {
-        let zipf = Zipf::new(1_000, 1.0);
-        assert_eq!(zipf.rank(0.0), 0);
-        assert_eq!(zipf.rank(0.999_999_999), 999);
-        let mut counts = [0u32; 1_000];
-        for i in 0..100_000 {
-            counts[zipf.rank(f64::from(i) / 100_000.0)] += 1;
-        }
-        assert!(counts[0] > counts[10] && counts[10] > counts[500]);
-    }
-
-    #[test]
-    fn generated_lines_are_valid_products() {
-        for product in catalog(500) {
-            assert_eq!(product.validate(), Ok(()), "{}", product.sku);
-        }
-    }
-}
-
 /// CPU time (user + system, in ms) of this process's threads named `thread` (as
 /// `/proc` shows names: cut to 15 bytes), and of the whole process; zeros where
 /// `/proc` is missing (not Linux).
@@ -148,4 +124,28 @@ pub fn cpu_ms(thread: &str) -> (u64, u64) {
     }
     let all = parse(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default());
     (named, all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zipf_prefers_low_ranks_and_covers_the_range() {
+        let zipf = Zipf::new(1_000, 1.0);
+        assert_eq!(zipf.rank(0.0), 0);
+        assert_eq!(zipf.rank(0.999_999_999), 999);
+        let mut counts = [0u32; 1_000];
+        for i in 0..100_000 {
+            counts[zipf.rank(f64::from(i) / 100_000.0)] += 1;
+        }
+        assert!(counts[0] > counts[10] && counts[10] > counts[500]);
+    }
+
+    #[test]
+    fn generated_lines_are_valid_products() {
+        for product in catalog(500) {
+            assert_eq!(product.validate(), Ok(()), "{}", product.sku);
+        }
+    }
 }
