@@ -8,105 +8,25 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use common::{ADMIN_EMAIL, ADMIN_PASSWORD, Reply, TestServer, catalog, connect, write_request};
+use common::{Reply, TestServer, catalog};
 use emporium::{Config, Engine, PasswordParams, StoreLocation};
+use emporium_server::ServerConfig;
 use serde_json::{Value, json};
 
 /// A server over a file store in `dir` (the in-memory [`TestServer`] has no data
 /// directory to write backups into).
-struct FileServer {
-    address: std::net::SocketAddr,
-    engine: Engine,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+fn file_server(dir: &Path) -> TestServer {
+    let mut config = Config::new(StoreLocation::Directory(dir.to_path_buf()));
+    config.users.password_params = PasswordParams::INSECURE_FAST_FOR_TESTS;
+    let engine = Engine::open_with(config).expect("file engine");
+    TestServer::serving(engine, catalog(), ServerConfig::default())
 }
 
-impl FileServer {
-    fn start(dir: &Path) -> FileServer {
-        let mut config = Config::new(StoreLocation::Directory(dir.to_path_buf()));
-        config.users.password_params = PasswordParams::INSECURE_FAST_FOR_TESTS;
-        let engine = Engine::open_with(config).expect("file engine");
-        let report = engine.import_products(catalog()).expect("seed import");
-        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
-        let (address_sender, address_receiver) = std::sync::mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let served = engine.clone();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                address_sender
-                    .send(listener.local_addr().expect("address"))
-                    .expect("test waits for it");
-                let shutdown = async {
-                    let _ = stopped.await;
-                };
-                let config = emporium_server::ServerConfig::default();
-                emporium_server::run(served, listener, config, shutdown).await;
-            });
-        });
-        let address = address_receiver
-            .recv_timeout(Duration::from_secs(10))
-            .expect("server bound");
-        FileServer {
-            address,
-            engine,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
-    fn call(&self, path: &str, token: Option<&str>, body: &[u8]) -> Reply {
-        let authorization = token.map(|token| format!("Bearer {token}"));
-        let mut headers = vec![("Content-Type", "application/json")];
-        if let Some(value) = &authorization {
-            headers.push(("Authorization", value.as_str()));
-        }
-        let mut stream = connect(self.address);
-        write_request(&mut stream, "POST", path, &headers, body, true);
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut stream, &mut bytes).expect("read reply");
-        Reply::parse(&bytes)
-    }
-
-    fn backup(&self, token: Option<&str>, body: &Value) -> Reply {
-        let bytes = serde_json::to_vec(body).expect("json");
-        self.call("/v1/admin/backup", token, &bytes)
-    }
-
-    fn token(&self, path: &str, email: &str, password: &str) -> String {
-        let mut body = json!({"email": email, "password": password});
-        if path.ends_with("register") {
-            body["name"] = json!("Someone");
-        }
-        let reply = self.call(path, None, &serde_json::to_vec(&body).expect("json"));
-        assert!(
-            reply.status == 200 || reply.status == 201,
-            "{}",
-            String::from_utf8_lossy(&reply.body)
-        );
-        reply.json()["token"].as_str().expect("token").to_string()
-    }
-}
-
-impl Drop for FileServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+/// `POST /v1/admin/backup` with `body`.
+fn post_backup(server: &TestServer, token: Option<&str>, body: &Value) -> Reply {
+    server.call("POST", "/v1/admin/backup", token, body)
 }
 
 fn emporium(args: &[&std::ffi::OsStr]) -> std::process::Output {
@@ -120,21 +40,13 @@ fn emporium(args: &[&std::ffi::OsStr]) -> std::process::Output {
 fn admins_back_up_over_http_and_the_binary_restores_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
-    let server = FileServer::start(&data);
-    server
-        .engine
-        .ensure_admin(ADMIN_EMAIL, ADMIN_PASSWORD, "Admin")
-        .expect("admin");
-    let admin = server.token("/v1/auth/login", ADMIN_EMAIL, ADMIN_PASSWORD);
-    let customer = server.token("/v1/auth/register", "ada@example.com", "correct horse");
+    let server = file_server(&data);
+    let admin = server.admin_token();
+    let (customer, _) = server.register("ada@example.com");
 
     let body = json!({"to": "nightly"});
-    server
-        .backup(None, &body)
-        .assert_error(401, "authentication", None);
-    server
-        .backup(Some(&customer), &body)
-        .assert_error(403, "authorization", None);
+    post_backup(&server, None, &body).assert_error(401, "authentication", None);
+    post_backup(&server, Some(&customer), &body).assert_error(403, "authorization", None);
     assert!(!data.join("backups").join("nightly").exists());
 
     for bad in [
@@ -144,15 +56,15 @@ fn admins_back_up_over_http_and_the_binary_restores_it() {
         json!({"to": ""}),
         json!({"to": 7}),
     ] {
-        server
-            .backup(Some(&admin), &bad)
-            .assert_error(422, "invalid_request", Some("to"));
+        post_backup(&server, Some(&admin), &bad).assert_error(422, "invalid_request", Some("to"));
     }
-    server
-        .backup(Some(&admin), &json!({"dest": "x"}))
-        .assert_error(422, "invalid_request", Some("dest"));
+    post_backup(&server, Some(&admin), &json!({"dest": "x"})).assert_error(
+        422,
+        "invalid_request",
+        Some("dest"),
+    );
 
-    let created = server.backup(Some(&admin), &body);
+    let created = post_backup(&server, Some(&admin), &body);
     assert_eq!(
         created.status,
         201,
@@ -184,11 +96,9 @@ fn admins_back_up_over_http_and_the_binary_restores_it() {
     let backup = data.join("backups").join("nightly");
     assert!(backup.join("manifest.json").exists());
 
-    server
-        .backup(Some(&admin), &body)
-        .assert_error(409, "conflict", Some("to"));
+    post_backup(&server, Some(&admin), &body).assert_error(409, "conflict", Some("to"));
     // No name: the time is the name.
-    let dated = server.call("/v1/admin/backup", Some(&admin), b"");
+    let dated = post_backup(&server, Some(&admin), &Value::Null);
     assert_eq!(
         dated.status,
         201,

@@ -48,7 +48,11 @@ impl TestServer {
     }
 
     pub fn with_config(products: Vec<NewProduct>, config: ServerConfig) -> TestServer {
-        let engine = test_engine();
+        TestServer::serving(test_engine(), products, config)
+    }
+
+    /// A server over `engine` (in memory or on files), seeded with `products`.
+    pub fn serving(engine: Engine, products: Vec<NewProduct>, config: ServerConfig) -> TestServer {
         let report = engine.import_products(products).expect("seed import");
         assert!(report.rejected.is_empty(), "{:?}", report.rejected);
         let (address_sender, address_receiver) = std::sync::mpsc::channel();
