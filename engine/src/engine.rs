@@ -32,6 +32,8 @@ pub struct Config {
     /// How often lapsed holds are returned to stock (default 250 ms; 0: never by
     /// itself, only through [`Engine::sweep_holds`]).
     pub hold_sweep_interval_ms: u64,
+    /// Windows, watermarks and bounds of the analytics read model.
+    pub analytics: crate::analytics::AnalyticsConfig,
 }
 
 impl Config {
@@ -47,6 +49,7 @@ impl Config {
             payments: crate::payments::PaymentsConfig::default(),
             faults: crate::checkout::Faults::default(),
             hold_sweep_interval_ms: crate::inventory::HOLD_SWEEP_INTERVAL_MS_DEFAULT,
+            analytics: crate::analytics::AnalyticsConfig::default(),
         }
     }
 }
@@ -79,12 +82,24 @@ pub(crate) struct Inner {
     pub(crate) reviews: Arc<crate::reviews::Reviews>,
     /// Stopped before the store closes (see `Drop`), so it never reads a closed store.
     pub(crate) indexer: crate::search::Indexer,
+    /// Views, searches and client events on their way to the log.
+    pub(crate) activity: Arc<crate::events::activity::ActivityBuffer>,
+    /// The outbox's reader and subscriber threads.
+    pub(crate) subscribers: crate::events::subscribers::Subscribers,
+    /// The analytics windows (a subscriber).
+    pub(crate) analytics: Arc<crate::events::analytics::AnalyticsModel>,
+    /// Open low-stock alerts (a subscriber).
+    pub(crate) alerts: Arc<crate::events::alerts::Alerts>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
         // The indexer holds the store: stop it first, so the store's last reference goes
         // with `Inner` and the committer flushes what is queued before the process ends.
+        // Activity first, so its last flush reaches the log while the committer runs;
+        // then the subscribers, which write a last checkpoint.
+        self.activity.stop();
+        self.subscribers.stop();
         self.indexer.stop();
     }
 }
@@ -147,9 +162,27 @@ impl Engine {
             Arc::clone(&search),
             Arc::clone(&autocomplete),
         )?;
+        let analytics = Arc::new(crate::events::analytics::AnalyticsModel::new(
+            config.analytics.clone(),
+        )?);
+        let alerts = Arc::new(crate::events::alerts::Alerts::default());
+        let subscribers = crate::events::subscribers::Subscribers::start(
+            &store,
+            vec![
+                Arc::clone(&analytics) as Arc<dyn crate::events::Subscriber>,
+                Arc::clone(&alerts) as Arc<dyn crate::events::Subscriber>,
+            ],
+        )?;
+        let activity = Arc::new(crate::events::activity::ActivityBuffer::start(Arc::clone(
+            &store,
+        ))?);
+        let lapsed_into = Arc::clone(&activity);
         let hold_sweeper = crate::inventory::HoldSweeper::start(
             Arc::clone(&inventory),
             config.hold_sweep_interval_ms,
+            Arc::new(move |hold: &crate::inventory::ExpiredHold| {
+                lapsed_into.record(crate::events::activity::hold_expired(hold));
+            }),
         )
         .map_err(|error| crate::StoreError::Io(Arc::new(error)))?;
         let engine = Engine {
@@ -167,6 +200,10 @@ impl Engine {
                 autocomplete,
                 reviews,
                 indexer,
+                activity,
+                subscribers,
+                analytics,
+                alerts,
             }),
         };
         // Crash window W2 of checkout: money taken for orders that never committed.

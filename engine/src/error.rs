@@ -42,6 +42,9 @@ pub enum Error {
     /// A review rule refused the operation (one review per user per product).
     #[error(transparent)]
     Review(#[from] crate::reviews::ReviewError),
+    /// The analytics configuration or a checkpoint was refused.
+    #[error(transparent)]
+    Analytics(#[from] crate::analytics::AnalyticsError),
 }
 
 /// The engine's result type.

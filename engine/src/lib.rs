@@ -37,6 +37,7 @@ mod catalog;
 mod checkout;
 mod engine;
 mod error;
+pub mod events;
 pub mod fuzzing;
 mod inventory;
 pub mod model;

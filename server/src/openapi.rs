@@ -11,6 +11,7 @@
 //! 403) here, in one place, rather than by hand in each operation.
 
 mod admin;
+mod analytics;
 mod commerce;
 mod reviews;
 mod users;
@@ -127,6 +128,13 @@ pub fn operations() -> Vec<Operation> {
             reviews::create_review(),
         ),
         op("POST", "/v1/admin/backup", admin::create_backup()),
+        op("POST", "/v1/events", analytics::record_event()),
+        op("GET", "/v1/analytics/windows", analytics::windows()),
+        op("GET", "/v1/analytics/top-products", analytics::top_products()),
+        op("GET", "/v1/analytics/funnel", analytics::funnel()),
+        op("GET", "/v1/analytics/search", analytics::search()),
+        op("GET", "/v1/analytics/anomalies", analytics::anomalies()),
+        op("GET", "/v1/analytics/low-stock", analytics::low_stock()),
     ]
 }
 
@@ -468,6 +476,7 @@ fn components() -> Value {
     for (name, schema) in users::schemas()
         .into_iter()
         .chain(admin::schemas())
+        .chain(analytics::schemas())
         .chain(commerce::schemas())
         .chain(reviews::schemas())
     {

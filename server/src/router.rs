@@ -106,6 +106,20 @@ pub enum RouteId {
     CreateReview,
     /// `POST /v1/admin/backup` (admin)
     CreateBackup,
+    /// `POST /v1/events`: a client event for analytics
+    RecordEvent,
+    /// `GET /v1/analytics/windows` (admin)
+    AnalyticsWindows,
+    /// `GET /v1/analytics/top-products` (admin)
+    AnalyticsTopProducts,
+    /// `GET /v1/analytics/funnel` (admin)
+    AnalyticsFunnel,
+    /// `GET /v1/analytics/search` (admin)
+    AnalyticsSearch,
+    /// `GET /v1/analytics/anomalies` (admin)
+    AnalyticsAnomalies,
+    /// `GET /v1/analytics/low-stock` (admin)
+    AnalyticsLowStock,
 }
 
 /// Who may call a route.
@@ -147,7 +161,7 @@ const fn get(pattern: &'static str, id: RouteId) -> Route {
 }
 
 /// The route table.
-pub static ROUTES: [Route; 44] = [
+pub static ROUTES: &[Route] = &[
     get("/healthz", RouteId::Healthz),
     get("/readyz", RouteId::Readyz),
     get("/metrics", RouteId::Metrics),
@@ -335,6 +349,43 @@ pub static ROUTES: [Route; 44] = [
         Method::POST,
         "/v1/admin/backup",
         RouteId::CreateBackup,
+        Access::Admin,
+    ),
+    route_of(Method::POST, "/v1/events", RouteId::RecordEvent, Access::Public),
+    route_of(
+        Method::GET,
+        "/v1/analytics/windows",
+        RouteId::AnalyticsWindows,
+        Access::Admin,
+    ),
+    route_of(
+        Method::GET,
+        "/v1/analytics/top-products",
+        RouteId::AnalyticsTopProducts,
+        Access::Admin,
+    ),
+    route_of(
+        Method::GET,
+        "/v1/analytics/funnel",
+        RouteId::AnalyticsFunnel,
+        Access::Admin,
+    ),
+    route_of(
+        Method::GET,
+        "/v1/analytics/search",
+        RouteId::AnalyticsSearch,
+        Access::Admin,
+    ),
+    route_of(
+        Method::GET,
+        "/v1/analytics/anomalies",
+        RouteId::AnalyticsAnomalies,
+        Access::Admin,
+    ),
+    route_of(
+        Method::GET,
+        "/v1/analytics/low-stock",
+        RouteId::AnalyticsLowStock,
         Access::Admin,
     ),
 ];

@@ -477,6 +477,7 @@ impl Analytics {
             }
             RecordKind::UserRegistered => Action::Registered,
             RecordKind::UserLoggedIn => Action::LoggedIn,
+            RecordKind::PageView => Action::PageView,
         };
         Prepared {
             user_hash: record.user.map(|user| mix64(user.raw())),

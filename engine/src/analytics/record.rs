@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Event, EventRecord, Money, OrderEventKind, OrderId, PaymentStatus, ProductId, UserId, fold,
+    Event, EventRecord, Money, OrderEventKind, OrderId, PaymentStatus, ProductId, UserId, Visitor,
+    fold,
 };
 
 /// The latest event time accepted: 9999-12-31T23:59:59.999Z. Later times are refused,
@@ -128,6 +129,9 @@ pub enum RecordKind {
     UserRegistered,
     /// An account signed in.
     UserLoggedIn,
+    /// A client event that is not a product view (a page view, a click): counted, and
+    /// it keeps the session alive.
+    PageView,
 }
 
 /// One input record of the analytics windows.
@@ -158,10 +162,74 @@ impl Record {
     ///
     /// Catalog, stock and category events are not analytics input and map to `None`,
     /// as do order-log entries other than paid, cancelled and (partially) refunded.
-    /// Domain events carry no visitor session, so these records have none.
+    /// Activity events (views, searches, client events) carry the visitor's session
+    /// and, for client events, the client's event time; the rest are timed by their
+    /// commit and have no session.
     pub fn from_event(record: &EventRecord) -> Option<Record> {
         let at_ms = record.at.as_millis();
-        let (user, kind) = match &record.event {
+        let visited = |visitor: &Visitor| {
+            (
+                visitor.user_id,
+                visitor.session_id.as_deref().map(SessionKey::from_client),
+            )
+        };
+        let (user, session, at_ms, kind) = match &record.event {
+            Event::ProductViewed(viewed) => {
+                let (user, session) = visited(&viewed.visitor);
+                let kind = RecordKind::ProductView {
+                    product: viewed.product_id,
+                };
+                (user, session, viewed.at.as_millis(), kind)
+            }
+            Event::Client(client) => {
+                let (user, session) = visited(&client.visitor);
+                (user, session, client.at.as_millis(), RecordKind::PageView)
+            }
+            Event::SearchPerformed(search) => {
+                let (user, session) = visited(&search.visitor);
+                let kind = RecordKind::Search {
+                    query: normalize_query(&search.query),
+                    results: search.results,
+                    took_us: search.took_us,
+                };
+                (user, session, at_ms, kind)
+            }
+            Event::CartItemAdded(activity) => (
+                activity.user_id,
+                None,
+                at_ms,
+                RecordKind::AddToCart {
+                    product: activity.product_id,
+                    quantity: activity.quantity,
+                },
+            ),
+            Event::CartItemRemoved(activity) => (
+                activity.user_id,
+                None,
+                at_ms,
+                RecordKind::RemoveFromCart {
+                    product: activity.product_id,
+                    quantity: activity.quantity,
+                },
+            ),
+            Event::CheckoutStarted(started) => {
+                (started.user_id, None, at_ms, RecordKind::CheckoutStarted)
+            }
+            event => {
+                let (user, kind) = Self::from_commerce(event)?;
+                (user, None, at_ms, kind)
+            }
+        };
+        Some(Record {
+            at_ms,
+            user,
+            session,
+            kind,
+        })
+    }
+
+    fn from_commerce(event: &Event) -> Option<(Option<UserId>, RecordKind)> {
+        let pair = match event {
             Event::OrderPlaced(placed) => {
                 let lines = placed
                     .lines
@@ -218,14 +286,17 @@ impl Record {
             | Event::ProductUpdated { .. }
             | Event::StockAdjusted(_)
             | Event::LowStock(_)
-            | Event::ReviewPosted { .. } => return None,
+            | Event::ReviewPosted { .. }
+            | Event::HoldExpired(_) => return None,
+            // Activity is mapped by `from_event`, with its session.
+            Event::ProductViewed(_)
+            | Event::SearchPerformed(_)
+            | Event::CartItemAdded(_)
+            | Event::CartItemRemoved(_)
+            | Event::CheckoutStarted(_)
+            | Event::Client(_) => return None,
         };
-        Some(Record {
-            at_ms,
-            user,
-            session: None,
-            kind,
-        })
+        Some(pair)
     }
 }
 

@@ -183,6 +183,8 @@ pub struct WindowTotals {
     pub signups: u64,
     /// Sign-ins.
     pub logins: u64,
+    /// Page views and other client events that are not product views.
+    pub page_views: u64,
     /// Distinct users (HyperLogLog estimate, standard error 1.63 %).
     pub unique_users: u64,
     /// Distinct sessions (HyperLogLog estimate, standard error 1.63 %).
@@ -410,6 +412,7 @@ pub(crate) fn totals(slot: &Slot, window: WindowRef, names: Names<'_>) -> Window
         payment_failures: counts.payment_failures,
         signups: counts.signups,
         logins: counts.logins,
+        page_views: counts.page_views,
         unique_users: slot.users.estimate(),
         unique_sessions: slot.sessions.estimate(),
         currencies,

@@ -19,7 +19,7 @@ use super::{Analytics, AnalyticsConfig, AnalyticsError, SessionState};
 use crate::model::{Currency, ProductId};
 
 /// The format byte that opens every checkpoint.
-pub const STATE_FORMAT_VERSION: u8 = 1;
+pub const STATE_FORMAT_VERSION: u8 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct StateV1 {

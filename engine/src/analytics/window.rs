@@ -127,6 +127,7 @@ pub(crate) struct Counters {
     pub(crate) payment_failures: u64,
     pub(crate) signups: u64,
     pub(crate) logins: u64,
+    pub(crate) page_views: u64,
 }
 
 /// One product's counts in one window.
@@ -318,6 +319,7 @@ pub(crate) enum Action {
     },
     Registered,
     LoggedIn,
+    PageView,
 }
 
 /// One order line with its interned keys.
@@ -504,6 +506,7 @@ impl Slot {
             }
             Action::Registered => self.counts.signups += 1,
             Action::LoggedIn => self.counts.logins += 1,
+            Action::PageView => self.counts.page_views += 1,
         }
         None
     }

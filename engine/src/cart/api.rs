@@ -110,6 +110,7 @@ impl Engine {
             .into());
         };
         let product = line.product_id.raw();
+        let activity = cart_activity(&record, product, line.quantity, 0);
         let mut after = record.next(Timestamp::now());
         after.lines.retain(|line| line.sku != sku);
         if after.lines.is_empty() {
@@ -123,6 +124,7 @@ impl Engine {
                 product,
                 quantity: 0,
             },
+            activity,
         )
     }
 
@@ -159,7 +161,7 @@ impl Engine {
         voucher.check_applies(now, plain.subtotal.amount)?;
         let mut after = record.next(now);
         after.voucher = Some(voucher.code.clone());
-        self.commit_cart(before, &after, expected_version, HoldChange::None)
+        self.commit_cart(before, &after, expected_version, HoldChange::None, None)
     }
 
     /// Takes the voucher off the cart (nothing changes when there is none).
@@ -178,7 +180,7 @@ impl Engine {
         }
         let mut after = record.next(Timestamp::now());
         after.voucher = None;
-        self.commit_cart(before, &after, expected_version, HoldChange::None)
+        self.commit_cart(before, &after, expected_version, HoldChange::None, None)
     }
 
     /// Creates a voucher (admin); a code taken in any case is
@@ -251,6 +253,7 @@ impl Engine {
         };
         let after = self.with_line(&record, sku, new_quantity)?;
         let product = after.line(sku).map_or(0, |line| line.product_id.raw());
+        let activity = cart_activity(&after, product, existing.unwrap_or(0), new_quantity);
         let change = if new_quantity >= existing.unwrap_or(0) {
             let previous = self.inner.inventory.hold(id.raw(), product);
             HoldChange::Grow {
@@ -264,7 +267,7 @@ impl Engine {
                 quantity: new_quantity,
             }
         };
-        self.commit_cart(before, &after, expected_version, change)
+        self.commit_cart(before, &after, expected_version, change, activity)
     }
 
     /// `record` with `sku`'s line at `quantity`, at the product's current price and
@@ -323,6 +326,7 @@ impl Engine {
         after: &CartRecord,
         expected_version: Option<u64>,
         change: HoldChange,
+        activity: Option<crate::model::Event>,
     ) -> Result<Cart> {
         let inventory = &self.inner.inventory;
         let holder = after.id.raw();
@@ -337,7 +341,8 @@ impl Engine {
                 .reserve(holder, &[(product, quantity)], expires_ms)
                 .map_err(|error| self.name_sku(error))?;
         }
-        if let Err(error) = write_cart(&self.inner.store, before, after, expected_version) {
+        if let Err(error) = write_cart(&self.inner.store, before, after, expected_version, activity)
+        {
             if let HoldChange::Grow {
                 product, previous, ..
             } = change
@@ -399,5 +404,26 @@ fn restore_hold(
     };
     if let Err(error) = restored {
         tracing::warn!(%error, cart = holder, product, "hold could not be restored after a failed write");
+    }
+}
+
+/// The event of a line going from `before` to `after` units of `product`, if it moved.
+fn cart_activity(
+    cart: &CartRecord,
+    product: u64,
+    before: u64,
+    after: u64,
+) -> Option<crate::model::Event> {
+    use crate::model::{CartActivity, Event, ProductId};
+    let activity = |quantity| CartActivity {
+        cart_id: cart.id,
+        user_id: cart.user_id,
+        product_id: ProductId::from_raw(product),
+        quantity,
+    };
+    match after.cmp(&before) {
+        std::cmp::Ordering::Greater => Some(Event::CartItemAdded(activity(after - before))),
+        std::cmp::Ordering::Less => Some(Event::CartItemRemoved(activity(before - after))),
+        std::cmp::Ordering::Equal => None,
     }
 }

@@ -294,6 +294,7 @@ pub(crate) fn write_cart(
     before: Vec<u8>,
     after: &CartRecord,
     expected_version: Option<u64>,
+    activity: Option<crate::model::Event>,
 ) -> Result<()> {
     let id = after.id.raw();
     let bytes = encode(after);
@@ -313,6 +314,9 @@ pub(crate) fn write_cart(
                 id: CartId::from_raw(id).to_string(),
             })))?;
             carts.insert(id, bytes.as_slice())?;
+            if let Some(event) = activity {
+                tx.emit(event)?;
+            }
             Ok(())
         },
         |_| {},

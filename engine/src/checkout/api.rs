@@ -104,6 +104,7 @@ impl Engine {
         };
         let _cart = self.inner.carts.lock(cart)?;
         let validated = self.validate_checkout(cart, caller, &request)?; // step 1
+        self.record_checkout_started(cart, validated.cart.user_id);
         let pinned = self.pin_holds(&validated.cart)?; // step 2 (W1 from here)
         let order =
             self.price_pay_commit(validated, request.expected_version, &pinned, guard.as_ref())?;

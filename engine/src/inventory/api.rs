@@ -201,7 +201,10 @@ impl Engine {
     /// Returns every hold due at `now` to stock (the sweeper thread does this every
     /// ~250 ms with the current time); returns how many holds lapsed.
     pub fn sweep_holds(&self, now: Timestamp) -> usize {
-        super::sweeper::sweep_all(&self.inner.inventory, now.as_millis())
+        let activity = &self.inner.activity;
+        super::sweeper::sweep_all(&self.inner.inventory, now.as_millis(), &|hold| {
+            activity.record(crate::events::activity::hold_expired(hold));
+        })
     }
 
     fn product_id_of(&self, sku: &str) -> Result<ProductId> {

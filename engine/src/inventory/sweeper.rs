@@ -22,10 +22,17 @@ pub const HOLD_SWEEP_STEP_MAX: usize = 10_000;
 pub const HOLD_SWEEP_STEPS_MAX: usize = 64;
 
 /// Returns holds due at `now_ms`, in bounded steps; returns how many lapsed.
-pub(crate) fn sweep_all(inventory: &Inventory, now_ms: u64) -> usize {
+/// `on_lapsed` hears of each one (for its domain event).
+pub(crate) fn sweep_all(
+    inventory: &Inventory,
+    now_ms: u64,
+    on_lapsed: &(dyn Fn(&super::ExpiredHold) + Send + Sync),
+) -> usize {
     let mut total = 0;
     for _ in 0..HOLD_SWEEP_STEPS_MAX {
-        let lapsed = inventory.sweep(now_ms, HOLD_SWEEP_STEP_MAX).len();
+        let expired = inventory.sweep(now_ms, HOLD_SWEEP_STEP_MAX);
+        expired.iter().for_each(on_lapsed);
+        let lapsed = expired.len();
         total += lapsed;
         if lapsed < HOLD_SWEEP_STEP_MAX {
             break;
@@ -48,6 +55,7 @@ impl HoldSweeper {
     pub(crate) fn start(
         inventory: Arc<Inventory>,
         interval_ms: u64,
+        on_lapsed: Arc<dyn Fn(&super::ExpiredHold) + Send + Sync>,
     ) -> std::io::Result<HoldSweeper> {
         let lapsed_total = Arc::new(AtomicU64::new(0));
         if interval_ms == 0 {
@@ -65,7 +73,7 @@ impl HoldSweeper {
             .spawn(move || {
                 // Any message, or the sender dropped with the engine, ends the loop.
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
-                    let lapsed = sweep_all(&inventory, Timestamp::now().as_millis());
+                    let lapsed = sweep_all(&inventory, Timestamp::now().as_millis(), &*on_lapsed);
                     if lapsed > 0 {
                         counter.fetch_add(lapsed as u64, Ordering::Relaxed);
                         tracing::debug!(lapsed, "holds expired");

@@ -56,6 +56,21 @@ pub enum Event {
         /// Whether the author had a paid, shipped or delivered order of the product.
         verified_purchase: bool,
     },
+    // New variants go last: records are stored by variant index.
+    /// A product page was viewed (reported by the client).
+    ProductViewed(super::ProductViewed),
+    /// A search was run.
+    SearchPerformed(super::SearchPerformed),
+    /// Units were added to a cart (committed with the cart).
+    CartItemAdded(super::CartActivity),
+    /// Units were taken out of a cart (committed with the cart).
+    CartItemRemoved(super::CartActivity),
+    /// A cart's hold lapsed.
+    HoldExpired(super::HoldExpired),
+    /// A checkout began.
+    CheckoutStarted(super::CheckoutStarted),
+    /// Something a client reported (page view, click).
+    Client(super::ClientEvent),
 }
 
 /// An event with its place in the log.

@@ -5,6 +5,7 @@
 //! type it validates, so that every capability rejects the same things with the same
 //! field names.
 
+mod activity;
 mod event;
 mod ids;
 mod money;
@@ -15,6 +16,12 @@ mod text;
 mod time;
 mod validate;
 
+pub use activity::{
+    CLIENT_EVENT_FUTURE_MS_MAX, CLIENT_EVENT_KEY_BYTES_MAX, CLIENT_EVENT_PAST_MS_MAX,
+    CLIENT_EVENT_PROPERTIES_MAX, CLIENT_EVENT_TYPE_BYTES_MAX, CLIENT_EVENT_VALUE_BYTES_MAX,
+    CartActivity, CheckoutStarted, ClientEvent, HoldExpired, ProductViewed, SESSION_ID_BYTES_MAX,
+    SearchPerformed, Visitor, validate_client_event, validate_client_time,
+};
 pub use event::{Event, EventRecord};
 pub use ids::{
     AddressId, CartId, CategoryId, NotificationId, OrderId, PaymentId, ProductId, ReviewId, UserId,

@@ -299,6 +299,8 @@ fn prepare(db: &Database) -> Result<Counters, Error> {
     txn.open_table(tables::STOCK).map_err(StoreError::from)?;
     txn.open_table(tables::EVENTS).map_err(StoreError::from)?;
     txn.open_table(tables::OFFSETS).map_err(StoreError::from)?;
+    txn.open_table(tables::CHECKPOINTS)
+        .map_err(StoreError::from)?;
     tables::create_commerce_tables(&txn).map_err(StoreError::from)?;
     let counters = Counters::load(&txn)?;
     txn.commit().map_err(StoreError::from)?;

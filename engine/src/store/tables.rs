@@ -24,6 +24,9 @@ pub(crate) const STOCK: TableDefinition<u64, &[u8]> = TableDefinition::new("stoc
 pub(crate) const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
 /// Subscriber name → the last event sequence number it has durably applied.
 pub(crate) const OFFSETS: TableDefinition<&str, u64> = TableDefinition::new("offsets");
+/// Subscriber name → its read model's checkpoint, written in the same transaction as
+/// its `OFFSETS` entry, so state and offset always match.
+pub(crate) const CHECKPOINTS: TableDefinition<&str, &[u8]> = TableDefinition::new("checkpoints");
 
 /// `META` key of the store format version.
 pub(crate) const META_FORMAT_VERSION: &str = "format_version";
@@ -122,6 +125,7 @@ pub(crate) fn for_each_table(visitor: &mut impl TableVisitor) -> Result<(), supe
     visitor.visit(STOCK)?;
     visitor.visit(EVENTS)?;
     visitor.visit(OFFSETS)?;
+    visitor.visit(CHECKPOINTS)?;
     visitor.visit(USERS)?;
     visitor.visit(USER_EMAILS)?;
     visitor.visit(SESSIONS)?;

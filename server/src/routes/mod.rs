@@ -13,6 +13,7 @@
 //! those engine calls go through [`blocking`].
 
 mod addresses;
+pub(crate) mod analytics;
 mod auth;
 mod autocomplete;
 mod backup;
@@ -101,7 +102,7 @@ pub(crate) async fn handle(
         RouteId::ListProducts => products::list(state, &query()?),
         RouteId::GetProduct => products::get(state, &ctx),
         RouteId::GetInventory => inventory::get(state, ctx.params.get("sku")),
-        RouteId::Search => search::search(state, &query()?).await,
+        RouteId::Search => search::search(state, &ctx, request.headers(), &query()?).await,
         RouteId::Autocomplete => autocomplete::autocomplete(state, &query()?),
         RouteId::Register => auth::register(state, &ctx, request).await,
         RouteId::Login => auth::login(state, &ctx, request).await,
@@ -137,6 +138,13 @@ pub(crate) async fn handle(
         RouteId::ListReviews => reviews::list(state, &ctx, &query()?),
         RouteId::CreateReview => reviews::create(state, &ctx, request).await,
         RouteId::CreateBackup => backup::create(state, &ctx, request).await,
+        RouteId::RecordEvent => analytics::record_event(state, &ctx, request).await,
+        RouteId::AnalyticsWindows => analytics::windows(state, &query()?),
+        RouteId::AnalyticsTopProducts => analytics::top_products(state, &query()?),
+        RouteId::AnalyticsFunnel => analytics::funnel(state, &query()?),
+        RouteId::AnalyticsSearch => analytics::search(state, &query()?),
+        RouteId::AnalyticsAnomalies => analytics::anomalies(state, &query()?),
+        RouteId::AnalyticsLowStock => analytics::low_stock(state, &query()?),
     }
 }
 

@@ -13,7 +13,10 @@ use emporium::search::{
 use hyper::StatusCode;
 use serde::Serialize;
 
-use super::Reply;
+use emporium::model::Visitor;
+use hyper::HeaderMap;
+
+use super::{Ctx, Reply};
 use crate::error::ApiError;
 use crate::query::Query;
 use crate::render::{ProductView, json};
@@ -35,14 +38,37 @@ struct Page<'a> {
     took_us: u64,
 }
 
-pub(super) async fn search(state: &State, query: &Query) -> Reply {
+/// Searches on the blocking pool, records the search for analytics (with the
+/// caller's `X-Session-Id`, when it is a valid session id), and renders the page.
+pub(super) async fn search(state: &State, ctx: &Ctx, headers: &HeaderMap, query: &Query) -> Reply {
     let request = parse(query)?;
     let engine = state.engine.clone();
-    let results = tokio::task::spawn_blocking(move || engine.search(&request))
-        .await
-        .map_err(|error| ApiError::internal(&format!("search task failed: {error}")))??;
+    let results = tokio::task::spawn_blocking(move || {
+        engine.search(&request).map(|results| (request, results))
+    })
+    .await
+    .map_err(|error| ApiError::internal(&format!("search task failed: {error}")))??;
+    let (request, results) = results;
+    // Only first pages count as searches: a next page is the same search, browsed.
+    if request.cursor.is_none() {
+        let session = headers
+            .get(SESSION_HEADER)
+            .and_then(|value| value.to_str().ok());
+        let user = ctx.caller.principal().map(|principal| principal.user_id);
+        let visitor = Visitor::new(user, session).unwrap_or_else(|_| Visitor {
+            user_id: user,
+            session_id: None,
+        });
+        state
+            .engine
+            .record_search(&request.q, results.total, results.took_us, visitor);
+    }
     render(state, &results)
 }
+
+/// The header a storefront sends its visitor session id in, so searches count per
+/// session in analytics (client events send it in their body instead).
+pub const SESSION_HEADER: &str = "x-session-id";
 
 /// Range checks (limit, lengths, prices, cursors) are the engine's, which names the
 /// field; here only what cannot be expressed as a `SearchRequest` is refused.
