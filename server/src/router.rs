@@ -106,6 +106,8 @@ pub enum RouteId {
     CreateReview,
     /// `POST /v1/admin/backup` (admin)
     CreateBackup,
+    /// `GET /v1/products/{id}/recommendations`
+    ListRecommendations,
     /// `POST /v1/events`: a client event for analytics
     RecordEvent,
     /// `GET /v1/analytics/windows` (admin)
@@ -120,6 +122,12 @@ pub enum RouteId {
     AnalyticsAnomalies,
     /// `GET /v1/analytics/low-stock` (admin)
     AnalyticsLowStock,
+    /// `GET /`: the storefront page
+    StorefrontPage,
+    /// `GET /dashboard`: the operations dashboard page
+    DashboardPage,
+    /// `GET /assets/{file}`: a script, style sheet or image of the pages
+    Asset,
 }
 
 /// Who may call a route.
@@ -145,6 +153,9 @@ pub struct Route {
     pub id: RouteId,
     /// Who may call it.
     pub access: Access,
+    /// Whether it is an operation of the HTTP API, stated in the OpenAPI document. The
+    /// pages and their assets are not: they are for browsers, not API clients.
+    pub api: bool,
 }
 
 const fn route_of(method: Method, pattern: &'static str, id: RouteId, access: Access) -> Route {
@@ -153,11 +164,24 @@ const fn route_of(method: Method, pattern: &'static str, id: RouteId, access: Ac
         pattern,
         id,
         access,
+        api: true,
     }
 }
 
 const fn get(pattern: &'static str, id: RouteId) -> Route {
     route_of(Method::GET, pattern, id, Access::Public)
+}
+
+/// A page or asset for browsers. It is public: a page signs its user in through the API
+/// and the API checks every call the page makes.
+const fn page(pattern: &'static str, id: RouteId) -> Route {
+    Route {
+        method: Method::GET,
+        pattern,
+        id,
+        access: Access::Public,
+        api: false,
+    }
 }
 
 /// The route table.
@@ -351,6 +375,10 @@ pub static ROUTES: &[Route] = &[
         RouteId::CreateBackup,
         Access::Admin,
     ),
+    get(
+        "/v1/products/{id}/recommendations",
+        RouteId::ListRecommendations,
+    ),
     route_of(Method::POST, "/v1/events", RouteId::RecordEvent, Access::Public),
     route_of(
         Method::GET,
@@ -388,6 +416,9 @@ pub static ROUTES: &[Route] = &[
         RouteId::AnalyticsLowStock,
         Access::Admin,
     ),
+    page("/", RouteId::StorefrontPage),
+    page("/dashboard", RouteId::DashboardPage),
+    page("/assets/{file}", RouteId::Asset),
 ];
 
 /// Most path parameters in one pattern.
@@ -505,12 +536,13 @@ mod tests {
     #[test]
     fn unknown_paths_and_wrong_methods() {
         for path in [
-            "/",
             "/v1",
             "/v1/products/",
             "/v1/products/x/y",
             "/v1/inventory/",
             "",
+            "/dashboard/",
+            "/assets/",
         ] {
             assert!(
                 matches!(route(&Method::GET, path), Match::NotFound),
@@ -521,6 +553,20 @@ mod tests {
             Match::MethodNotAllowed { allow } => assert_eq!(allow, "GET, PATCH, DELETE"),
             other => panic!("expected 405, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn pages_are_routed_and_are_not_api_operations() {
+        let (id, _) = found(Method::GET, "/").expect("matches");
+        assert_eq!(id, RouteId::StorefrontPage);
+        let (id, _) = found(Method::GET, "/dashboard").expect("matches");
+        assert_eq!(id, RouteId::DashboardPage);
+        let (id, params) = found(Method::GET, "/assets/storefront.js").expect("matches");
+        assert_eq!(id, RouteId::Asset);
+        assert_eq!(params.get("file"), "storefront.js");
+        let pages: Vec<_> = ROUTES.iter().filter(|route| !route.api).collect();
+        assert_eq!(pages.len(), 3);
+        assert!(pages.iter().all(|route| route.access == Access::Public));
     }
 
     #[test]

@@ -217,15 +217,23 @@ fn add_common_headers(headers: &mut HeaderMap, request_id: &str) {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    // API replies are data, never pages: not cached, and nothing in one may load or run
+    // anything. The pages (routes/pages.rs) set their own cache and content policies.
+    let defaults = [
         (header::CACHE_CONTROL, "no-store"),
-        // Replies are data, never pages: nothing in one may load or run anything.
         (
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; frame-ancestors 'none'",
         ),
     ];
-    for (name, value) in fixed {
-        headers.insert(name, HeaderValue::from_static(value));
+    for (name, value) in defaults {
+        headers
+            .entry(name)
+            .or_insert_with(|| HeaderValue::from_static(value));
     }
 }
 

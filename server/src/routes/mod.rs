@@ -26,7 +26,9 @@ mod me;
 mod metrics;
 mod openapi;
 mod orders;
+mod pages;
 mod products;
+mod recommendations;
 mod reviews;
 mod search;
 mod vouchers;
@@ -138,6 +140,7 @@ pub(crate) async fn handle(
         RouteId::ListReviews => reviews::list(state, &ctx, &query()?),
         RouteId::CreateReview => reviews::create(state, &ctx, request).await,
         RouteId::CreateBackup => backup::create(state, &ctx, request).await,
+        RouteId::ListRecommendations => recommendations::list(state, &ctx, &query()?),
         RouteId::RecordEvent => analytics::record_event(state, &ctx, request).await,
         RouteId::AnalyticsWindows => analytics::windows(state, &query()?),
         RouteId::AnalyticsTopProducts => analytics::top_products(state, &query()?),
@@ -145,6 +148,9 @@ pub(crate) async fn handle(
         RouteId::AnalyticsSearch => analytics::search(state, &query()?),
         RouteId::AnalyticsAnomalies => analytics::anomalies(state, &query()?),
         RouteId::AnalyticsLowStock => analytics::low_stock(state, &query()?),
+        RouteId::StorefrontPage => Ok(pages::storefront(&request)),
+        RouteId::DashboardPage => Ok(pages::dashboard(&request)),
+        RouteId::Asset => pages::asset(&ctx, &request),
     }
 }
 
