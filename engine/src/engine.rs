@@ -90,6 +90,8 @@ pub(crate) struct Inner {
     pub(crate) analytics: Arc<crate::events::analytics::AnalyticsModel>,
     /// Open low-stock alerts (a subscriber).
     pub(crate) alerts: Arc<crate::events::alerts::Alerts>,
+    /// Bought together, also viewed, popular by category (a subscriber).
+    pub(crate) recommendations: Arc<crate::events::recommendations::Recommendations>,
 }
 
 impl Drop for Inner {
@@ -166,11 +168,14 @@ impl Engine {
             config.analytics.clone(),
         )?);
         let alerts = Arc::new(crate::events::alerts::Alerts::default());
+        let recommendations =
+            Arc::new(crate::events::recommendations::Recommendations::default());
         let subscribers = crate::events::subscribers::Subscribers::start(
             &store,
             vec![
                 Arc::clone(&analytics) as Arc<dyn crate::events::Subscriber>,
                 Arc::clone(&alerts) as Arc<dyn crate::events::Subscriber>,
+                Arc::clone(&recommendations) as Arc<dyn crate::events::Subscriber>,
             ],
         )?;
         let activity = Arc::new(crate::events::activity::ActivityBuffer::start(Arc::clone(
@@ -204,6 +209,7 @@ impl Engine {
                 subscribers,
                 analytics,
                 alerts,
+                recommendations,
             }),
         };
         // Crash window W2 of checkout: money taken for orders that never committed.

@@ -358,3 +358,98 @@ fn analytics_after_sigkill_equal_a_replay_of_the_log() {
         );
     }
 }
+
+fn reasons(engine: &Engine, sku: &str) -> Vec<(String, emporium::events::RecommendationReason)> {
+    let id = engine
+        .product_by_sku(sku)
+        .expect("read")
+        .expect("product")
+        .id;
+    engine
+        .recommendations(id, 10)
+        .expect("recommendations")
+        .into_iter()
+        .map(|(product, reason)| (product.sku.clone(), reason))
+        .collect()
+}
+
+#[test]
+fn recommendations_come_from_orders_then_sessions_then_category_popularity() {
+    use emporium::events::RecommendationReason::*;
+    let (engine, _provider) = memory_engine();
+    for sku in ["R-A", "R-B", "R-C", "R-D", "R-E"] {
+        product(&engine, sku, 1_000, 100);
+    }
+    let mut other = new_product("R-OTHER", usd(1_000), 100);
+    other.category = emporium::CategoryRef::Path("Elsewhere".into());
+    engine.create_product(other).expect("other category");
+    // A with C twice, A with B once.
+    for lines in [
+        &[("R-A", 1), ("R-C", 1)][..],
+        &[("R-A", 1), ("R-C", 2)],
+        &[("R-A", 1), ("R-B", 1)],
+    ] {
+        let cart = cart_with(&engine, lines);
+        engine
+            .checkout(cart.id, None, good_card(), None)
+            .expect("checkout");
+    }
+    // A and D viewed in one session; E viewed alone, often (popular).
+    let ids = |sku: &str| {
+        engine
+            .product_by_sku(sku)
+            .expect("read")
+            .expect("product")
+            .id
+    };
+    for id in [ids("R-A"), ids("R-D")] {
+        engine
+            .record_product_view(id, visitor("rec-1"), None)
+            .expect("view");
+    }
+    for n in 0..20 {
+        engine
+            .record_product_view(ids("R-E"), visitor(&format!("solo-{n}")), None)
+            .expect("view");
+    }
+    settle(&engine);
+    let for_a = reasons(&engine, "R-A");
+    assert_eq!(
+        for_a[..3],
+        [
+            ("R-C".to_string(), BoughtTogether),
+            ("R-B".to_string(), BoughtTogether),
+            ("R-D".to_string(), AlsoViewed),
+        ]
+    );
+    assert_eq!(
+        for_a[3],
+        ("R-E".to_string(), PopularInCategory),
+        "most popular next"
+    );
+    assert!(
+        for_a
+            .iter()
+            .all(|(sku, _)| sku != "R-A" && sku != "R-OTHER")
+    );
+    assert_eq!(
+        for_a.len(),
+        4,
+        "every other product of the category, once each"
+    );
+
+    // An archived product is never recommended; the list is the same after a rebuild.
+    engine.archive_product(ids("R-C")).expect("archive");
+    let after_archive = reasons(&engine, "R-A");
+    assert!(after_archive.iter().all(|(sku, _)| sku != "R-C"));
+    assert_eq!(
+        engine.rebuild_read_model("recommendations", WAIT),
+        Some(true)
+    );
+    assert_eq!(reasons(&engine, "R-A"), after_archive);
+    assert!(
+        engine
+            .recommendations(emporium::ProductId::from_raw(999_999), 5)
+            .is_err()
+    );
+}

@@ -128,6 +128,11 @@ pub fn operations() -> Vec<Operation> {
             reviews::create_review(),
         ),
         op("POST", "/v1/admin/backup", admin::create_backup()),
+        op(
+            "GET",
+            "/v1/products/{id}/recommendations",
+            analytics::list_recommendations(),
+        ),
         op("POST", "/v1/events", analytics::record_event()),
         op("GET", "/v1/analytics/windows", analytics::windows()),
         op("GET", "/v1/analytics/top-products", analytics::top_products()),

@@ -108,6 +108,8 @@ pub enum RouteId {
     CreateBackup,
     /// `GET /v1/products/{id}/recommendations`
     ListRecommendations,
+    /// `GET /v1/products/{id}/recommendations`
+    ListRecommendations,
     /// `POST /v1/events`: a client event for analytics
     RecordEvent,
     /// `GET /v1/analytics/windows` (admin)
@@ -374,6 +376,10 @@ pub static ROUTES: &[Route] = &[
         "/v1/admin/backup",
         RouteId::CreateBackup,
         Access::Admin,
+    ),
+    get(
+        "/v1/products/{id}/recommendations",
+        RouteId::ListRecommendations,
     ),
     get(
         "/v1/products/{id}/recommendations",

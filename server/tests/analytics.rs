@@ -264,3 +264,49 @@ fn analytics_reads_are_for_admins_and_check_their_parameters() {
         assert_eq!(reply.json()["error"]["param"], param, "{path}");
     }
 }
+
+#[test]
+fn recommendations_show_what_was_bought_together() {
+    let server = TestServer::start();
+    let (token, _) = server.register("cleo@example.com");
+    // One order of SKU-01 with SKU-02.
+    let cart = server.call("POST", "/v1/carts", Some(&token), &Value::Null);
+    let cart_id = cart.json()["id"].as_str().expect("id").to_string();
+    for sku in ["SKU-01", "SKU-02"] {
+        let item = json!({"sku": sku, "quantity": 1});
+        let path = format!("/v1/carts/{cart_id}/items");
+        assert_eq!(server.call("POST", &path, Some(&token), &item).status, 200);
+    }
+    let checkout = json!({
+        "payment": {"method": "card", "card_number": GOOD_CARD},
+        "shipping_address": {"name": "Cleo", "line1": "2 High St", "city": "Springfield",
+            "postal_code": "12345", "country": "US"},
+    });
+    let path = format!("/v1/carts/{cart_id}/checkout");
+    assert_eq!(
+        server.call("POST", &path, Some(&token), &checkout).status,
+        201
+    );
+    settle(&server);
+
+    let first = product_id(&server, "SKU-01");
+    let reply = server.get(&format!("/v1/products/{first}/recommendations?limit=3"));
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let body = reply.json();
+    assert_eq!(body["data"][0]["sku"], "SKU-02", "{body}");
+    assert_eq!(body["reasons"][0], "bought_together");
+    assert!(body["data"].as_array().expect("data").len() <= 3);
+    assert!(body["data"][0]["stock"].is_object(), "full product objects");
+
+    assert_eq!(
+        server.get("/v1/products/prod_nope/recommendations").status,
+        404
+    );
+    let bad = server.get(&format!("/v1/products/{first}/recommendations?limit=0"));
+    bad.assert_error(422, "invalid_request", Some("limit"));
+}

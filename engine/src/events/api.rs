@@ -11,6 +11,11 @@ use crate::model::{
 };
 use crate::{Engine, Error, Result};
 
+/// Most recommendations one call returns.
+pub const RECOMMENDATIONS_LIMIT_MAX: usize = 50;
+/// Recommendations returned when the caller does not say.
+pub const RECOMMENDATIONS_LIMIT_DEFAULT: usize = 8;
+
 impl Engine {
     /// Records that `visitor` viewed product `product_id` at `at` (the client's clock,
     /// checked against ours). False when the activity queue is full (the view is
@@ -128,6 +133,34 @@ impl Engine {
             // A sale cancelled or refunded can lift stock without an adjustment.
             .filter(|(alert, level)| level.on_hand <= alert.threshold)
             .collect()
+    }
+
+    /// Up to `limit` (at most [`RECOMMENDATIONS_LIMIT_MAX`]) active products to show
+    /// beside product `product_id`, best first, each with why: bought together, then
+    /// also viewed in one session, then popular in its category.
+    pub fn recommendations(
+        &self,
+        product_id: ProductId,
+        limit: usize,
+    ) -> Result<Vec<(std::sync::Arc<crate::Product>, super::RecommendationReason)>> {
+        self.require_product(product_id)?;
+        let limit = limit.min(RECOMMENDATIONS_LIMIT_MAX);
+        let mut products = Vec::with_capacity(limit);
+        let ids = self
+            .inner
+            .recommendations
+            .for_product(product_id, limit, |id| match self.product(id) {
+                Ok(Some(product)) if product.status == crate::ProductStatus::Active => {
+                    products.push(product);
+                    true
+                }
+                _ => false,
+            });
+        Ok(products
+            .into_iter()
+            .zip(ids)
+            .map(|(product, (_, reason))| (product, reason))
+            .collect())
     }
 
     fn require_product(&self, product_id: ProductId) -> Result<()> {

@@ -13,10 +13,16 @@ pub(crate) mod activity;
 pub(crate) mod alerts;
 pub(crate) mod analytics;
 mod api;
+pub(crate) mod recommendations;
+pub use api::{RECOMMENDATIONS_LIMIT_DEFAULT, RECOMMENDATIONS_LIMIT_MAX};
 pub(crate) mod subscribers;
 
 pub use activity::{ACTIVITY_FLUSH_INTERVAL_MS, ACTIVITY_QUEUE_MAX, ActivityStats};
 pub use alerts::{LOW_STOCK_ALERTS_MAX, LowStockAlert};
+pub use recommendations::{
+    CATEGORY_TOP_MAX, NEIGHBOURS_MAX, ORDER_LINES_PAIRED_MAX, PURCHASE_WEIGHT,
+    RecommendationReason, SESSION_RECENT_MAX, SESSIONS_MAX,
+};
 pub use subscribers::{
     CHECKPOINT_EVENTS, CHECKPOINT_INTERVAL_MS, OUTBOX_BATCH_EVENTS_MAX, SUBSCRIBER_QUEUE_BATCHES,
     Subscriber, SubscriberStatus,

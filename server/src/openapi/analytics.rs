@@ -8,9 +8,11 @@ use emporium::model::{
 };
 use serde_json::{Value, json};
 
+use emporium::events::{RECOMMENDATIONS_LIMIT_DEFAULT, RECOMMENDATIONS_LIMIT_MAX};
+
 use super::{
-    error_response, id_pattern, limit_param, nullable, ok, query_param, request_body, with_body,
-    with_common,
+    error_response, id_pattern, limit_param, nullable, ok, path_param, query_param, request_body,
+    with_body, with_common,
 };
 use crate::routes::analytics::{ANALYTICS_LIMIT_DEFAULT, ANALYTICS_LIMIT_MAX};
 
@@ -32,6 +34,27 @@ fn time_param(name: &str, description: &str) -> Value {
 
 fn bad_params(names: &str) -> Value {
     error_response(&format!("{names} is not valid (`param` names it)."))
+}
+
+pub(super) fn list_recommendations() -> Value {
+    json!({
+        "operationId": "listRecommendations",
+        "summary": "Products to show beside one: bought together, also viewed, popular in its category.",
+        "description": "`data` holds product objects as `GET /v1/products/{id}` answers them, \
+            best first; `reasons[i]` says why `data[i]` was chosen. Only active products are \
+            recommended. The token is optional (admins may ask about drafts and archived products).",
+        "tags": ["catalog"],
+        "security": [{}, {super::BEARER: []}],
+        "parameters": [
+            path_param("id", "The product id (`prod_…`)."),
+            limit_param(RECOMMENDATIONS_LIMIT_DEFAULT, RECOMMENDATIONS_LIMIT_MAX),
+        ],
+        "responses": with_common(json!({
+            "200": ok("The recommendations.", "Recommendations"),
+            "404": error_response("No product the caller may see has this id (unknown and malformed ids alike)."),
+            "422": bad_params("`limit`"),
+        })),
+    })
 }
 
 pub(super) fn record_event() -> Value {
@@ -175,6 +198,17 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
         },
     });
     vec![
+        (
+            "Recommendations",
+            json!({
+                "type": "object",
+                "required": ["data", "reasons"],
+                "properties": {
+                    "data": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
+                    "reasons": {"type": "array", "items": {"type": "string", "enum": ["bought_together", "also_viewed", "popular_in_category"]}},
+                },
+            }),
+        ),
         ("ClientEvent", client_event),
         (
             "EventAccepted",

@@ -29,6 +29,7 @@ mod orders;
 mod pages;
 mod products;
 mod recommendations;
+mod recommendations;
 mod reviews;
 mod search;
 mod vouchers;
@@ -140,6 +141,7 @@ pub(crate) async fn handle(
         RouteId::ListReviews => reviews::list(state, &ctx, &query()?),
         RouteId::CreateReview => reviews::create(state, &ctx, request).await,
         RouteId::CreateBackup => backup::create(state, &ctx, request).await,
+        RouteId::ListRecommendations => recommendations::list(state, &ctx, &query()?),
         RouteId::ListRecommendations => recommendations::list(state, &ctx, &query()?),
         RouteId::RecordEvent => analytics::record_event(state, &ctx, request).await,
         RouteId::AnalyticsWindows => analytics::windows(state, &query()?),
