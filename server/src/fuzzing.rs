@@ -48,6 +48,7 @@ pub const BODY_KINDS: &[&str] = &[
     "voucher",
     "refund",
     "stock_adjustment",
+    "client_event",
 ];
 
 /// One request body: the first line names its kind (one of [`BODY_KINDS`]; anything
@@ -79,6 +80,23 @@ pub fn request_body(bytes: &[u8]) {
             return;
         }
     };
+    if BODY_KINDS[kind] == "client_event" {
+        // Decoded by its route into an `ApiError` directly; the engine's own checks
+        // (time, type word, properties) run in `record_client_event` and are
+        // `ValidationError`s, checked here the same way.
+        match crate::routes::analytics::client_event(&value, None) {
+            Ok(event) => {
+                let checked =
+                    emporium::model::validate_client_event(&event.kind, &event.properties);
+                let _ = check_refusal(checked);
+            }
+            Err(error) => {
+                assert_eq!(error.status, StatusCode::UNPROCESSABLE_ENTITY, "{error:?}");
+                let _ = error.into_response();
+            }
+        }
+        return;
+    }
     let _ = check_refusal(decode_kind(BODY_KINDS[kind], &value));
 }
 
