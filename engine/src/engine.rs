@@ -176,6 +176,11 @@ impl Engine {
                 Arc::clone(&analytics) as Arc<dyn crate::events::Subscriber>,
                 Arc::clone(&alerts) as Arc<dyn crate::events::Subscriber>,
                 Arc::clone(&recommendations) as Arc<dyn crate::events::Subscriber>,
+                Arc::new(crate::events::popularity::SearchPopularity::new(
+                    Arc::clone(&store),
+                    catalog.clone(),
+                    Arc::clone(&autocomplete),
+                )) as Arc<dyn crate::events::Subscriber>,
             ],
         )?;
         let activity = Arc::new(crate::events::activity::ActivityBuffer::start(Arc::clone(

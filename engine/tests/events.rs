@@ -453,3 +453,63 @@ fn recommendations_come_from_orders_then_sessions_then_category_popularity() {
             .is_err()
     );
 }
+
+fn completions(engine: &Engine, prefix: &str) -> Vec<(String, u64)> {
+    engine
+        .autocomplete(prefix, 10)
+        .into_iter()
+        .map(|suggestion| (suggestion.text, suggestion.score))
+        .collect()
+}
+
+#[test]
+fn views_and_purchases_raise_autocomplete_and_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let provider = Arc::new(emporium::TestProvider::default());
+    let expected = {
+        let engine = file_engine(dir.path(), &provider);
+        for (sku, name) in [("AC-1", "Trail Blazer"), ("AC-2", "Trail Runner")] {
+            let mut new = new_product(sku, usd(1_000), 50);
+            new.name = name.into();
+            engine.create_product(new).expect("create");
+        }
+        let before = completions(&engine, "trail");
+        assert_eq!(before[0].0, "Trail Blazer", "ties go by text");
+        let runner = engine
+            .product_by_sku("AC-2")
+            .expect("read")
+            .expect("product")
+            .id;
+        for session in ["p-1", "p-2", "p-3"] {
+            engine
+                .record_product_view(runner, visitor(session), None)
+                .expect("view");
+        }
+        let cart = cart_with(&engine, &[("AC-2", 2)]);
+        engine
+            .checkout(cart.id, None, good_card(), None)
+            .expect("checkout");
+        settle(&engine);
+        let after = completions(&engine, "trail");
+        // 1 product + 3 views + 2 units × 5.
+        assert_eq!(after[0], ("Trail Runner".to_string(), 1 + 3 + 10));
+        assert_eq!(after[1], ("Trail Blazer".to_string(), 1));
+        assert_eq!(
+            engine.rebuild_read_model("search_popularity", WAIT),
+            Some(true)
+        );
+        assert_eq!(
+            completions(&engine, "trail"),
+            after,
+            "a rebuild gives the same"
+        );
+        after
+    };
+    let engine = file_engine(dir.path(), &provider);
+    settle(&engine);
+    assert_eq!(
+        completions(&engine, "trail"),
+        expected,
+        "the same after a restart"
+    );
+}

@@ -107,6 +107,7 @@ struct State {
 }
 
 /// The catalog's in-memory read models and its write paths.
+#[derive(Clone)]
 pub(crate) struct Catalog {
     state: Arc<State>,
 }

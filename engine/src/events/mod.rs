@@ -12,6 +12,7 @@
 pub(crate) mod activity;
 pub(crate) mod alerts;
 pub(crate) mod analytics;
+pub(crate) mod popularity;
 mod api;
 pub(crate) mod recommendations;
 pub use api::{RECOMMENDATIONS_LIMIT_DEFAULT, RECOMMENDATIONS_LIMIT_MAX};

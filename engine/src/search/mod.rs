@@ -52,7 +52,7 @@ use crate::store::StoreError;
 
 pub(crate) use index::SearchIndex;
 pub(crate) use indexer::Indexer;
-pub(crate) use trie::Autocomplete;
+pub(crate) use trie::{Autocomplete, TrieOp};
 pub use trie::{SUGGEST_LIMIT_MAX, SUGGEST_PREFIX_CHARS_MAX};
 
 /// Longest search query, in characters.

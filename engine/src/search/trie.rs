@@ -54,6 +54,8 @@ pub(crate) enum TrieOp<'a> {
     Remove(&'a str, SuggestionKind),
     /// Popularity (views, purchases) for every entry with this text.
     Bump(&'a str, u64),
+    /// Popularity taken back (a read model rebuilt from the start).
+    Unbump(&'a str, u64),
 }
 
 /// The autocomplete index: reads are concurrent, writes exclusive.
@@ -107,7 +109,8 @@ impl Autocomplete {
             match op {
                 TrieOp::Add(text, kind) => trie.add(text, kind),
                 TrieOp::Remove(text, kind) => trie.remove(text, kind),
-                TrieOp::Bump(text, weight) => trie.bump(text, weight),
+                TrieOp::Bump(text, weight) => trie.bump(text, weight, true),
+                TrieOp::Unbump(text, weight) => trie.bump(text, weight, false),
             }
         }
         trie.refresh_caches();
@@ -291,7 +294,7 @@ impl Trie {
         self.prune(&path);
     }
 
-    fn bump(&mut self, text: &str, weight: u64) {
+    fn bump(&mut self, text: &str, weight: u64, add: bool) {
         let Some(key) = usable_key(text) else { return };
         let Some(path) = self.find(key.as_bytes()) else {
             return;
@@ -300,7 +303,11 @@ impl Trie {
         for slot in self.node(node).entries {
             if slot != NONE {
                 let entry = &mut self.entries[slot as usize];
-                entry.bumps = entry.bumps.saturating_add(weight);
+                entry.bumps = if add {
+                    entry.bumps.saturating_add(weight)
+                } else {
+                    entry.bumps.saturating_sub(weight)
+                };
             }
         }
         for &id in &path {

@@ -230,7 +230,10 @@ struct Model {
 
 impl Model {
     fn apply(&mut self, op: TrieOp<'_>) {
-        let (TrieOp::Add(text, _) | TrieOp::Remove(text, _) | TrieOp::Bump(text, _)) = op;
+        let (TrieOp::Add(text, _)
+        | TrieOp::Remove(text, _)
+        | TrieOp::Bump(text, _)
+        | TrieOp::Unbump(text, _)) = op;
         if fold_key(text).is_empty() {
             return; // blank text is no key
         }
@@ -261,6 +264,13 @@ impl Model {
                 for ((key, _), entry) in self.entries.iter_mut() {
                     if *key == fold_key(text) {
                         entry.1 += weight;
+                    }
+                }
+            }
+            TrieOp::Unbump(text, weight) => {
+                for ((key, _), entry) in self.entries.iter_mut() {
+                    if *key == fold_key(text) {
+                        entry.1 = entry.1.saturating_sub(weight);
                     }
                 }
             }
@@ -315,13 +325,14 @@ fn spelled(word: &str, variant: u8) -> String {
     }
 }
 
-/// (text, kind for an add or remove, bump weight, add?).
+/// (text, kind for an add or remove, bump weight, add? (for a bump: unbump?)).
 type Planned = (String, Option<SuggestionKind>, u64, bool);
 
 fn as_op((text, kind, weight, add): &Planned) -> TrieOp<'_> {
     match kind {
         Some(kind) if *add => TrieOp::Add(text, *kind),
         Some(kind) => TrieOp::Remove(text, *kind),
+        None if *add => TrieOp::Unbump(text, *weight),
         None => TrieOp::Bump(text, *weight),
     }
 }
@@ -331,6 +342,7 @@ enum Step {
     Add(String, u8, bool),
     Remove(usize),
     Bump(String, u64),
+    Unbump(String, u64),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -339,6 +351,7 @@ fn step() -> impl Strategy<Value = Step> {
         4 => (word, any::<u8>(), any::<bool>()).prop_map(|(w, v, b)| Step::Add(w, v, b)),
         2 => any::<usize>().prop_map(Step::Remove),
         1 => (word, 0u64..4).prop_map(|(w, weight)| Step::Bump(w, weight)),
+        1 => (word, 0u64..4).prop_map(|(w, weight)| Step::Unbump(w, weight)),
     ]
 }
 
@@ -367,6 +380,7 @@ proptest! {
                     }
                     Step::Remove(_) => {}
                     Step::Bump(word, weight) => ops.push((word, None, weight, false)),
+                    Step::Unbump(word, weight) => ops.push((word, None, weight, true)),
                 }
             }
             autocomplete.apply(ops.iter().map(as_op));
