@@ -513,3 +513,29 @@ fn views_and_purchases_raise_autocomplete_and_survive_a_restart() {
         "the same after a restart"
     );
 }
+
+#[test]
+fn low_stock_alerts_open_on_a_sale_close_on_a_restock_and_rebuild_the_same() {
+    let (engine, _provider) = memory_engine();
+    product(&engine, "LS-1", 1_000, 8);
+    product(&engine, "LS-2", 1_000, 100);
+    let cart = cart_with(&engine, &[("LS-1", 4), ("LS-2", 1)]);
+    engine
+        .checkout(cart.id, None, good_card(), None)
+        .expect("checkout");
+    settle(&engine);
+    let alerts = engine.low_stock_alerts();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let (alert, level) = &alerts[0];
+    assert_eq!(
+        (alert.on_hand, alert.threshold, level.on_hand),
+        (4, emporium::LOW_STOCK_THRESHOLD_DEFAULT, 4)
+    );
+    assert_eq!(engine.rebuild_read_model("alerts", WAIT), Some(true));
+    assert_eq!(engine.low_stock_alerts(), alerts, "rebuilt from the log");
+    engine
+        .adjust_stock("LS-1", 20, "restock", emporium::Actor::System)
+        .expect("restock");
+    settle(&engine);
+    assert!(engine.low_stock_alerts().is_empty(), "a restock closes it");
+}
