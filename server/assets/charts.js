@@ -43,6 +43,7 @@
    * so its text stays at its CSS size on a phone and on a wide screen.
    */
   function timeChart(container, options) {
+    container.classList.add("chart");
     const bars = options.bars || [];
     const series = (options.series || []).filter((line) => line.points.length);
     const format = options.format || String;

@@ -19,7 +19,8 @@
   /**
    * Calls the API. `options.token` is sent as `Authorization: Bearer`, `options.body` as
    * JSON, `options.ifMatch` as `If-Match` and `options.idempotencyKey` as
-   * `Idempotency-Key`. Resolves to `{data, status, serverOffsetMs}` where `serverOffsetMs` is the
+   * `Idempotency-Key`, `options.sessionId` as `X-Session-Id` (analytics counts searches
+   * per visitor session). Resolves to `{data, status, serverOffsetMs}` where `serverOffsetMs` is the
    * server clock minus ours (from `Date`), so countdowns survive a wrong local clock.
    */
   async function api(method, path, options) {
@@ -28,6 +29,7 @@
     if (opts.token) headers.Authorization = "Bearer " + opts.token;
     if (opts.idempotencyKey) headers["Idempotency-Key"] = opts.idempotencyKey;
     if (opts.ifMatch !== undefined && opts.ifMatch !== null) headers["If-Match"] = String(opts.ifMatch);
+    if (opts.sessionId) headers["X-Session-Id"] = opts.sessionId;
     let body;
     if (opts.body !== undefined) {
       headers["Content-Type"] = "application/json";

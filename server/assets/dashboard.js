@@ -168,12 +168,12 @@
       searches: panel("searches", "Searches"),
       requests: panel("requests", "Requests per second"),
       latency: panel("latency", "p99 latency (ms)"),
+      cache: panel("cache", "Product cache hit ratio (%)"),
       routes: panel("routes", "Routes", "panel-wide"),
       committer: panel("committer", "Committer: commands per batch"),
       fsync: panel("fsync", "Committer: commit (fsync) time per batch (ms)"),
-      cache: panel("cache", "Product cache hit ratio (%)"),
       lowStock: panel("low-stock", "Low-stock alerts"),
-      anomalies: panel("anomalies", "Anomalies", "panel-double"),
+      anomalies: panel("anomalies", "Anomalies", "panel-wide"),
     };
     state.panels = panels;
     replace(
@@ -223,6 +223,9 @@
     const settled = await Promise.allSettled(Object.values(requests));
     const results = {};
     names.forEach((name, index) => (results[name] = settled[index]));
+    if (results.top.status === "fulfilled") {
+      await lookUpNames((results.top.value.data || []).slice(0, RANKING_SHOWN).map((stats) => stats.product_id));
+    }
     state.polling = false;
     if (!state.user) return;
     const refused = settled.find((r) => r.status === "rejected" && r.reason && (r.reason.status === 401 || r.reason.status === 403));
@@ -306,14 +309,21 @@
     const now = Date.now();
     const to = minutes.length ? Math.max(now, ...minutes.map((w) => span(w).end)) : now;
     const from = to - 60 * 60 * 1000;
-    // A sliding window spans ten minutes; divided by ten it reads as a per-minute rate
-    // on the same axis as the one-minute windows, plotted at the window's end.
-    const slidingPoints = (value) =>
-      sliding.map((w) => {
+    // A sliding window spans ten minutes; divided by its minutes it reads as a
+    // per-minute rate on the same axis as the one-minute windows, plotted at its end.
+    // An open window has only lived until now, so it is divided by the minutes so far;
+    // of two open windows (they overlap) the older one, which has seen more, is drawn.
+    const slidingPoints = (value) => {
+      const byEnd = new Map();
+      for (const w of sliding) {
         const s = span(w);
-        const minutesLong = Math.max(1, (s.end - s.start) / 60000);
-        return { t: s.end, value: value(w) / minutesLong };
-      });
+        const end = Math.min(s.end, to);
+        const minutes = Math.max(1, (end - s.start) / 60000);
+        const known = byEnd.get(end);
+        if (!known || known.minutes < minutes) byEnd.set(end, { t: end, minutes, value: value(w) / minutes });
+      }
+      return Array.from(byEnd.values()).sort((a, b) => a.t - b.t);
+    };
     timeChart(panels.orders.body, {
       label: "Orders per minute over the last hour",
       from,
@@ -372,12 +382,14 @@
 
   function lookUpNames(ids) {
     const missing = ids.filter((id) => !state.productNames.has(id)).slice(0, NAME_LOOKUPS_MAX);
-    for (const id of missing) {
-      state.productNames.set(id, null);
-      call("/v1/products/" + encodeURIComponent(id))
-        .then((product) => state.productNames.set(id, product.name))
-        .catch(() => state.productNames.delete(id));
-    }
+    return Promise.all(
+      missing.map((id) => {
+        state.productNames.set(id, null);
+        return call("/v1/products/" + encodeURIComponent(id))
+          .then((product) => state.productNames.set(id, product.name))
+          .catch(() => state.productNames.delete(id));
+      }),
+    );
   }
 
   function renderTop(report) {
@@ -390,7 +402,6 @@
       return report.by === "purchases" ? stats.purchases : stats.views;
     };
     const data = (report.data || []).slice(0, RANKING_SHOWN);
-    lookUpNames(data.map((stats) => stats.product_id));
     hbars(
       state.panels.top.body,
       data.map((stats) => ({

@@ -84,6 +84,8 @@ fn assets_have_their_media_types_and_versioned_caching() {
         ("site.css", "text/css; charset=utf-8"),
         ("common.js", "text/javascript; charset=utf-8"),
         ("storefront.js", "text/javascript; charset=utf-8"),
+        ("storefront-catalog.js", "text/javascript; charset=utf-8"),
+        ("storefront-orders.js", "text/javascript; charset=utf-8"),
         ("charts.js", "text/javascript; charset=utf-8"),
         ("dashboard.js", "text/javascript; charset=utf-8"),
         ("favicon.svg", "image/svg+xml"),

@@ -64,10 +64,12 @@ macro_rules! file {
 }
 
 /// What `/assets/{file}` serves.
-static ASSETS: [File; 6] = [
+static ASSETS: [File; 8] = [
     file!("site.css", CSS),
     file!("common.js", JAVASCRIPT),
     file!("storefront.js", JAVASCRIPT),
+    file!("storefront-catalog.js", JAVASCRIPT),
+    file!("storefront-orders.js", JAVASCRIPT),
     file!("charts.js", JAVASCRIPT),
     file!("dashboard.js", JAVASCRIPT),
     file!("favicon.svg", SVG),
