@@ -169,6 +169,7 @@ test("a shopper buys with the good card after a decline; the admin sees the orde
       .locator(".recommendations .card, .recommendations p.muted")
       .first()
       .waitFor();
+    await screenshot(page, "storefront-product", true);
     await page.goBack();
     await page.locator("#results-grid .card").first().waitFor();
   });

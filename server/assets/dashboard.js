@@ -234,7 +234,7 @@
       return;
     }
     render(results);
-    const failed = settled.filter((r) => r.status === "rejected" && r.reason && r.reason.status !== 404).length;
+    const failed = settled.filter((r) => r.status === "rejected" && r.reason && r.reason.code !== "route_not_found").length;
     const liveNode = document.getElementById("live");
     if (liveNode) {
       liveNode.className = "live " + (failed === settled.length ? "live-error" : state.paused ? "" : "live-on");
@@ -248,7 +248,8 @@
   function settledData(result, body) {
     if (result.status === "fulfilled") return result.value;
     const error = result.reason || {};
-    const text = error.status === 404 ? "Not available on this server yet." : "Could not load: " + (error.message || "unknown error");
+    const missing = error.status === 404 && error.code === "route_not_found";
+    const text = missing ? "Not available on this server yet." : "Could not load: " + (error.message || "unknown error");
     replace(body, el("p", { class: "unavailable" }, text));
     return null;
   }

@@ -23,10 +23,18 @@
     loadCategories,
     track,
     addButton,
+    isMissingRoute,
   } = window.Storefront;
 
   const SEARCH_PAGE = 24;
   const FACET_VALUES_SHOWN = 12;
+  const RECOMMENDATIONS_SHOWN = 6;
+  /** Why a product is recommended, in the words a shopper reads. */
+  const REASONS = {
+    bought_together: "Bought together",
+    also_viewed: "Also viewed",
+    popular_in_category: "Popular in this category",
+  };
 
   // ---------------------------------------------------------------- views: search
 
@@ -125,12 +133,14 @@
     replace(container, button);
   }
 
-  function productCard(product, highlights) {
+  /** A product in a grid; `note` is a short line above its name (why it is shown). */
+  function productCard(product, highlights, note) {
     const name = highlights && highlights.name ? highlighted(highlights.name) : product.name;
     return el(
       "article",
       { class: "card", dataset: { productId: product.id, brand: product.brand || "" } },
       el("a", { href: "#/product/" + product.id, class: "card-image", tabindex: "-1", "aria-hidden": "true" }, tile(product)),
+      note ? el("p", { class: "card-note" }, note) : null,
       el("h3", { class: "card-title" }, el("a", { href: "#/product/" + product.id }, name)),
       el("p", { class: "card-brand" }, product.brand || ""),
       el("p", { class: "card-price" }, money(product.price)),
@@ -329,7 +339,7 @@
           el("p", null, stockText(product), " ", ratingText(product.rating)),
           el("p", { class: "description" }, product.description),
           attributes.length
-            ? el("dl", { class: "attributes" }, attributes.map(([key, value]) => [el("dt", null, key.replace(/_/g, " ")), el("dd", null, value)]))
+            ? el("dl", { class: "attributes" }, attributes.map(([key, value]) => [el("dt", null, attributeName(key)), el("dd", null, value)]))
             : null,
           el("div", { class: "buy" }, el("label", { for: "quantity" }, "Quantity"), quantity, addButton(product, quantity)),
           el("p", { class: "muted sku" }, "SKU " + product.sku),
@@ -340,6 +350,13 @@
     );
     loadReviews(product, reviews, view);
     loadRecommendations(product, recommendations, view);
+  }
+
+  /** `weight_g` as "weight (g)", `warranty_years` as "warranty years". */
+  function attributeName(key) {
+    const unit = /_(g|kg|mg|ml|l|cm|mm|m|in)$/.exec(key);
+    const name = (unit ? key.slice(0, -unit[0].length) : key).replace(/_/g, " ");
+    return unit ? name + " (" + unit[1] + ")" : name;
   }
 
   async function loadReviews(product, section, view) {
@@ -430,21 +447,25 @@
     const title = section.firstChild;
     let reply;
     try {
-      reply = await call("GET", "/v1/products/" + product.id + "/recommendations");
+      // One more than shown: the product itself may come back and is left out.
+      reply = await call("GET", "/v1/products/" + product.id + "/recommendations" + query({ limit: RECOMMENDATIONS_SHOWN + 1 }));
     } catch (error) {
       if (view !== state.view) return;
-      const text = error.status === 404 ? "Recommendations are not available on this server yet." : "Recommendations could not be loaded.";
+      const text = isMissingRoute(error) ? "Recommendations are not available on this server yet." : "Recommendations could not be loaded.";
       replace(section, title, el("p", { class: "muted" }, text));
       return;
     }
     if (view !== state.view) return;
-    const products = (reply.data || []).filter((item) => item.id !== product.id).slice(0, 8);
+    const reasons = reply.reasons || [];
+    const cards = (reply.data || [])
+      .map((item, index) => ({ item, reason: REASONS[reasons[index]] || null }))
+      .filter(({ item }) => item.id !== product.id)
+      .slice(0, RECOMMENDATIONS_SHOWN)
+      .map(({ item, reason }) => productCard(item, null, reason));
     replace(
       section,
       title,
-      products.length
-        ? el("div", { class: "grid grid-small" }, products.map((item) => productCard(item)))
-        : el("p", { class: "muted" }, "No recommendations for this product yet."),
+      cards.length ? el("div", { class: "grid grid-small" }, cards) : el("p", { class: "muted" }, "No recommendations for this product yet."),
     );
   }
 

@@ -50,6 +50,11 @@
     replace(notice, message ? el("p", { class: "notice-" + (kind || "info") }, message) : null);
   }
 
+  /** Whether an error says this server has no such endpoint (an older server). */
+  function isMissingRoute(error) {
+    return error.status === 404 && error.code === "route_not_found";
+  }
+
   function errorText(error) {
     return error && error.message ? error.message : String(error);
   }
@@ -144,7 +149,7 @@
     if (!state.eventsAvailable) return;
     const body = Object.assign({ type, session_id: sessionId() }, fields || {});
     call("POST", "/v1/events", { body }).catch((error) => {
-      if (error.status === 404) state.eventsAvailable = false;
+      if (isMissingRoute(error)) state.eventsAvailable = false;
     });
   }
 
@@ -429,6 +434,7 @@
     call,
     say,
     errorText,
+    isMissingRoute,
     query,
     searchHref,
     heading,
