@@ -286,11 +286,38 @@ fn whole(value: &Value, field: &str) -> Result<u64, ValidationError> {
         let message = format!("`{field}` must not be negative");
         return Err(ValidationError::new(field, "out_of_range", message));
     }
-    match value.as_f64() {
+    match whole_float(value) {
         // Exact: a whole float no larger than 2^53 converts without rounding.
-        Some(number) if number.fract() == 0.0 && number <= FLOAT_EXACT_MAX => Ok(number as u64),
-        _ => Err(type_error(field, "a whole number")),
+        Some(number) => Ok(number as u64),
+        None => Err(type_error(field, "a whole number")),
     }
+}
+
+/// A whole number that may be negative (a stock delta), by the same rule as [`whole`]:
+/// `-4.0` is `-4`. A whole number beyond 64 signed bits is out of range rather than of
+/// the wrong type, so the refusal says what is wrong with it.
+fn signed_whole(value: &Value, field: &str) -> Result<i64, ValidationError> {
+    if let Some(whole) = value.as_i64() {
+        return Ok(whole);
+    }
+    if value.is_u64() {
+        let message = format!("`{field}` is out of range");
+        return Err(ValidationError::new(field, "out_of_range", message));
+    }
+    match whole_float(value) {
+        // Exact: a whole float within ±2^53 converts without rounding.
+        Some(number) => Ok(number as i64),
+        None => Err(type_error(field, "a whole number")),
+    }
+}
+
+/// The value of a float that JSON Schema counts as an `integer` (no fraction), as long
+/// as the float holds it exactly: past 2^53 the number parsed may not be the number
+/// sent, so such floats are refused rather than rounded.
+fn whole_float(value: &Value) -> Option<f64> {
+    value
+        .as_f64()
+        .filter(|number| number.fract() == 0.0 && number.abs() <= FLOAT_EXACT_MAX)
 }
 
 fn money(value: &Value, field: &str) -> Result<Money, ValidationError> {

@@ -32,6 +32,10 @@ use crate::routes::SUGGEST_LIMIT_DEFAULT;
 const NO_CONTROLS: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
 /// No control characters and at least one character that is not white space.
 const ONE_LINE: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
+/// White space as the engine counts it (Unicode's White_Space, Rust's
+/// `char::is_whitespace`), for a character class. JSON Schema's `\s` is not quite the
+/// same set: it has U+FEFF and lacks U+0085.
+const WHITE_SPACE: &str = r"\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
 /// The name of the bearer scheme in `components.securitySchemes`.
 const BEARER: &str = "bearerAuth";
 
@@ -135,7 +139,11 @@ pub fn operations() -> Vec<Operation> {
         ),
         op("POST", "/v1/events", analytics::record_event()),
         op("GET", "/v1/analytics/windows", analytics::windows()),
-        op("GET", "/v1/analytics/top-products", analytics::top_products()),
+        op(
+            "GET",
+            "/v1/analytics/top-products",
+            analytics::top_products(),
+        ),
         op("GET", "/v1/analytics/funnel", analytics::funnel()),
         op("GET", "/v1/analytics/search", analytics::search()),
         op("GET", "/v1/analytics/anomalies", analytics::anomalies()),
@@ -408,6 +416,24 @@ fn created(description: &str, schema: &str) -> Value {
     ok(description, schema)
 }
 
+/// The link parameters of an operation on the object a response returned (its `id`).
+const BY_ID: &[(&str, &str)] = &[("id", "$response.body#/id")];
+
+/// `response` with OpenAPI links to the operations that act on what it returned, each
+/// named by its `operationId` with its parameters as runtime expressions
+/// (`$response.body#/id`): the next steps a client (or a stateful test) can take.
+fn linked(mut response: Value, targets: &[(&str, &[(&str, &str)])]) -> Value {
+    for (operation_id, parameters) in targets {
+        let parameters: Map<String, Value> = parameters
+            .iter()
+            .map(|(name, expression)| (name.to_string(), json!(expression)))
+            .collect();
+        response["links"][*operation_id] =
+            json!({"operationId": operation_id, "parameters": parameters});
+    }
+    response
+}
+
 fn no_content(description: &str) -> Value {
     json!({"description": description, "headers": request_id_header()})
 }
@@ -461,6 +487,24 @@ fn limit_param(default: usize, max: usize) -> Value {
         "How many results at most.",
         json!({"type": "integer", "minimum": 1, "maximum": max, "default": default}),
     )
+}
+
+/// An `If-Match` header as the server reads it: a version (a bare integer, quotes and
+/// a weak `W/` tolerated) or `*`, with optional blanks around it. Anything else is a
+/// 422 naming the header, so the pattern states it.
+fn if_match_schema() -> Value {
+    json!({"type": "string", "pattern": r#"^[ \t]*(\*|(W/)?"?[0-9]{1,19}"?)[ \t]*$"#})
+}
+
+/// An RFC 3339 date-time that a request may carry: the engine keeps times as
+/// milliseconds since 1970, so an earlier year is refused (422), and the pattern says so.
+fn timestamp_input() -> Value {
+    json!({
+        "type": "string",
+        "format": "date-time",
+        "pattern": "^(19[7-9][0-9]|[2-9][0-9]{3})-",
+        "description": "RFC 3339, from 1970 on, e.g. `2030-01-01T00:00:00Z`.",
+    })
 }
 
 fn cursor_param() -> Value {
@@ -604,7 +648,8 @@ fn error_schema() -> Value {
             "properties": {
                 "type": {"type": "string", "enum": [
                     "invalid_request", "authentication", "authorization", "not_found",
-                    "conflict", "rate_limited", "unavailable", "internal",
+                    "conflict", "payment_failed", "insufficient_stock", "rate_limited",
+                    "unavailable", "internal",
                 ]},
                 "code": {"type": "string", "description": "A stable machine word."},
                 "message": {"type": "string"},

@@ -172,6 +172,13 @@ fn cases(server: &TestServer) -> Vec<Case> {
         },
         Case {
             method: "POST",
+            path: "/v1/events".into(),
+            token: None,
+            wrong_type: (json!({"type": 5, "session_id": "s"}), "type"),
+            missing: Some((json!({"type": "view"}), "session_id")),
+        },
+        Case {
+            method: "POST",
             path: "/v1/admin/backup".into(),
             token: admin,
             wrong_type: (json!({"to": 5}), "to"),
@@ -231,4 +238,69 @@ fn every_body_route_refuses_bad_bodies_by_status_and_field() {
             reply.assert_error(422, "invalid_request", Some(field));
         }
     }
+}
+
+/// Regression (found by schemathesis): JSON Schema counts `4.0` as an `integer`, and the
+/// document says `integer`, so a whole float is taken as that number; a fraction is
+/// still a 422 naming the field, and nothing changes.
+#[test]
+fn integers_written_as_whole_floats_are_accepted() {
+    let server = TestServer::start();
+    let admin = server.admin_token();
+    let adjust =
+        |body: &Value| server.call("POST", "/v1/inventory/SKU-01/adjust", Some(&admin), body);
+    let before = server.get("/v1/inventory/SKU-01").json()["on_hand"]
+        .as_u64()
+        .expect("on_hand");
+
+    let reply = adjust(&json!({"delta": 4.0, "reason": "recount"}));
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.json()["on_hand"], before + 4);
+    let reply = adjust(&json!({"delta": -2.0, "reason": "recount"}));
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.json()["on_hand"], before + 2);
+
+    adjust(&json!({"delta": 4.5, "reason": "recount"})).assert_error(
+        422,
+        "invalid_request",
+        Some("delta"),
+    );
+    assert_eq!(
+        server.get("/v1/inventory/SKU-01").json()["on_hand"],
+        before + 2
+    );
+
+    let cart = server.call("POST", "/v1/carts", None, &Value::Null).json();
+    let items = format!("/v1/carts/{}/items", cart["id"].as_str().expect("cart id"));
+    let reply = server.call(
+        "POST",
+        &items,
+        None,
+        &json!({"sku": "SKU-01", "quantity": 1.0}),
+    );
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.json()["items"][0]["quantity"], 1);
+    server
+        .call(
+            "POST",
+            &items,
+            None,
+            &json!({"sku": "SKU-01", "quantity": 1.5}),
+        )
+        .assert_error(422, "invalid_request", Some("quantity"));
 }

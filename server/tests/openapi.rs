@@ -278,3 +278,146 @@ fn request_schemas_state_the_engine_limits() {
         .any(|parameter| parameter["name"] == "If-Match" && parameter["in"] == "header");
     assert!(if_match);
 }
+
+/// Links (followed by clients from a created object to its next steps, and by the
+/// stateful phase of `bench/scripts/api-fuzz.sh`) name operations that exist, and only
+/// parameters those operations declare, taken from the response body.
+#[test]
+fn every_link_names_an_operation_and_its_declared_parameters() {
+    let document = document();
+    let mut parameters_of = std::collections::BTreeMap::new();
+    for item in document["paths"].as_object().expect("paths").values() {
+        for (method, operation) in item.as_object().expect("path item") {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let names: BTreeSet<String> = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|parameter| parameter["name"].as_str().map(str::to_string))
+                .collect();
+            let id = operation["operationId"].as_str().expect("operationId");
+            parameters_of.insert(id.to_string(), names);
+        }
+    }
+    let mut links = 0;
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let Some(responses) = operation["responses"].as_object() else {
+                continue;
+            };
+            for (status, response) in responses {
+                let Some(targets) = response["links"].as_object() else {
+                    continue;
+                };
+                for (name, link) in targets {
+                    links += 1;
+                    let what = format!("{method} {path} {status} link {name}");
+                    let target = link["operationId"].as_str().expect("operationId");
+                    let declared = parameters_of
+                        .get(target)
+                        .unwrap_or_else(|| panic!("{what}: no operation {target}"));
+                    for (parameter, expression) in
+                        link["parameters"].as_object().expect("parameters")
+                    {
+                        assert!(declared.contains(parameter), "{what}: {parameter}");
+                        let expression = expression.as_str().expect("expression");
+                        assert!(expression.starts_with("$response.body#/"), "{what}");
+                    }
+                }
+            }
+        }
+    }
+    let cart_links = &document["paths"]["/v1/carts"]["post"]["responses"]["201"]["links"];
+    assert!(
+        cart_links.get("checkout").is_some(),
+        "a new cart links to its checkout"
+    );
+    assert!(links >= 20, "{links} links");
+}
+
+/// Regression (found by schemathesis): a 409 `insufficient_stock` and a 402
+/// `payment_failed` carry a `type` of their own (API.md), which the error schema refused.
+#[test]
+fn the_error_schema_allows_every_error_type() {
+    let document = document();
+    let types = &document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["type"]
+        ["enum"];
+    for kind in [
+        "invalid_request",
+        "authentication",
+        "authorization",
+        "not_found",
+        "conflict",
+        "payment_failed",
+        "insufficient_stock",
+        "rate_limited",
+        "unavailable",
+        "internal",
+    ] {
+        assert!(
+            types.as_array().expect("enum").contains(&json!(kind)),
+            "{kind}"
+        );
+    }
+}
+
+/// Rules the server enforces that the request schemas now state, each found by
+/// schemathesis as a schema-valid request the server refused.
+#[test]
+fn request_schemas_state_the_rules_fuzzing_found() {
+    let document = document();
+    let schemas = &document["components"]["schemas"];
+    // A percent voucher is at most 100; any voucher value at most the engine's maximum.
+    let voucher = &schemas["VoucherInput"];
+    assert_eq!(voucher["if"]["properties"]["kind"]["const"], "percent");
+    assert_eq!(voucher["then"]["properties"]["value"]["maximum"], 100);
+    assert_eq!(
+        voucher["properties"]["value"]["maximum"],
+        emporium::VOUCHER_AMOUNT_MAX
+    );
+    // Times before 1970 are refused.
+    let starts_at = &voucher["properties"]["starts_at"]["oneOf"][0];
+    assert_eq!(starts_at["format"], "date-time");
+    assert!(
+        starts_at["pattern"]
+            .as_str()
+            .expect("pattern")
+            .contains("19[7-9]")
+    );
+    // A card payment needs its number.
+    let payment = &schemas["CheckoutInput"]["properties"]["payment"];
+    assert_eq!(payment["then"]["required"], json!(["card_number"]));
+    // An empty cursor is the first page.
+    for path in ["/v1/orders", "/v1/orders/{id}/events"] {
+        let cursor = document["paths"][path]["get"]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|parameter| parameter["name"] == "cursor")
+            .expect("cursor");
+        assert!(
+            cursor["schema"]["pattern"]
+                .as_str()
+                .expect("pattern")
+                .starts_with("^$|")
+                || cursor["schema"]["pattern"] == "^[0-9]{0,19}$",
+            "{path}"
+        );
+    }
+    // Carts take the same `If-Match` forms as products, and state them.
+    let if_match = |path: &str, method: &str| {
+        document["paths"][path][method]["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|parameter| parameter["name"] == "If-Match")
+            .expect("If-Match")["schema"]
+            .clone()
+    };
+    assert_eq!(
+        if_match("/v1/carts/{id}/items", "post"),
+        if_match("/v1/products/{id}", "patch")
+    );
+}

@@ -10,7 +10,7 @@ use emporium::{
 };
 use serde_json::Value;
 
-use super::{Fields, string, type_error, whole};
+use super::{Fields, signed_whole, string, type_error, whole};
 
 /// The fields of a checkout's inline `shipping_address`.
 pub const SHIPPING_ADDRESS_FIELDS: &[&str] = &[
@@ -192,18 +192,12 @@ pub fn refund_amount(value: &Value) -> Result<Option<u64>, ValidationError> {
 }
 
 /// A `POST /v1/inventory/{sku}/adjust` body: `{delta, reason}`; `delta` may be
-/// negative (the engine checks its range and the reason's length).
+/// negative (the engine checks its range and the reason's length) and, like every
+/// integer, may be written `4.0`.
 pub fn stock_adjustment(value: &Value) -> Result<(i64, String), ValidationError> {
     let fields = Fields::of(value, "")?;
     fields.only(&["delta", "reason"])?;
-    let delta = fields.required("delta")?;
-    let delta = delta.as_i64().ok_or_else(|| {
-        ValidationError::new(
-            "delta",
-            "invalid_type",
-            "`delta` must be a whole number (negative to remove units)",
-        )
-    })?;
+    let delta = signed_whole(fields.required("delta")?, "delta")?;
     let reason = string(fields.required("reason")?, "reason")?;
     Ok((delta, reason))
 }

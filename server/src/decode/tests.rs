@@ -257,3 +257,67 @@ fn whole_floats_are_whole_numbers() {
         ("stock".to_string(), "invalid_type")
     );
 }
+
+/// Regression: `{"delta": 4.0}` was refused as "not a whole number" although the
+/// document says `integer`, which in JSON Schema includes `4.0` (found by schemathesis).
+#[test]
+fn a_whole_float_delta_is_a_whole_number() {
+    let adjust = |delta: Value| stock_adjustment(&json!({"delta": delta, "reason": "count"}));
+    assert_eq!(adjust(json!(4.0)).expect("valid").0, 4);
+    assert_eq!(adjust(json!(-4.0)).expect("valid").0, -4);
+    assert_eq!(adjust(json!(-7)).expect("valid").0, -7);
+    assert_eq!(
+        refusal(adjust(json!(4.5))),
+        ("delta".to_string(), "invalid_type")
+    );
+    assert_eq!(
+        refusal(adjust(json!(-0.25))),
+        ("delta".to_string(), "invalid_type")
+    );
+    // Past 2^53 a float no longer says which whole number was sent.
+    assert_eq!(
+        refusal(adjust(json!(1e16))),
+        ("delta".to_string(), "invalid_type")
+    );
+    assert_eq!(
+        refusal(adjust(json!(u64::MAX))),
+        ("delta".to_string(), "out_of_range")
+    );
+    assert_eq!(
+        refusal(adjust(json!("4"))),
+        ("delta".to_string(), "invalid_type")
+    );
+}
+
+/// Every decoder that takes an integer takes it written as a whole float too.
+#[test]
+fn whole_floats_are_whole_numbers_in_every_body() {
+    assert_eq!(
+        cart_item(&json!({"sku": "A", "quantity": 3.0})).expect("valid"),
+        ("A".to_string(), 3)
+    );
+    assert_eq!(cart_quantity(&json!({"quantity": 2.0})).expect("valid"), 2);
+    assert_eq!(
+        refund_amount(&json!({"amount": 150.0})).expect("valid"),
+        Some(150)
+    );
+    let voucher = new_voucher(&json!({
+        "code": "SAVE10", "kind": "percent", "value": 10.0, "min_subtotal": 1000.0,
+        "max_uses": 5.0, "max_uses_per_user": 1.0,
+    }))
+    .expect("valid");
+    assert_eq!(
+        (voucher.value, voucher.min_subtotal, voucher.max_uses),
+        (10, Some(1000), Some(5))
+    );
+    assert_eq!(
+        refusal(cart_quantity(&json!({"quantity": 2.5}))),
+        ("quantity".to_string(), "invalid_type")
+    );
+    assert_eq!(
+        refusal(new_voucher(
+            &json!({"code": "X", "kind": "fixed", "value": 0.5})
+        )),
+        ("value".to_string(), "invalid_type")
+    );
+}

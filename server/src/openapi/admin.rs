@@ -11,8 +11,8 @@ use emporium::store::BACKUP_NAME_CHARS_MAX;
 use serde_json::{Value, json};
 
 use super::{
-    NO_CONTROLS, created, error_response, id_pattern, nullable, ok, one_line, path_param,
-    request_body, schema_ref, with_body, with_common,
+    BY_ID, NO_CONTROLS, WHITE_SPACE, created, error_response, id_pattern, if_match_schema, linked,
+    nullable, ok, one_line, path_param, request_body, schema_ref, with_body, with_common,
 };
 
 pub(super) fn create_category() -> Value {
@@ -28,6 +28,9 @@ pub(super) fn create_category() -> Value {
     })
 }
 
+/// The link parameters of an operation on the SKU of the product a response returned.
+const SKU: &[(&str, &str)] = &[("sku", "$response.body#/sku")];
+
 pub(super) fn create_product() -> Value {
     json!({
         "operationId": "createProduct",
@@ -38,7 +41,11 @@ pub(super) fn create_product() -> Value {
         "tags": ["catalog"],
         "requestBody": request_body("NewProduct", true),
         "responses": with_common(with_body(json!({
-            "201": created("The product.", "Product"),
+            "201": linked(created("The product.", "Product"), &[
+                ("getProduct", BY_ID), ("updateProduct", BY_ID), ("archiveProduct", BY_ID),
+                ("listReviews", BY_ID), ("createReview", BY_ID),
+                ("getInventory", SKU), ("adjustInventory", SKU),
+            ]),
             "409": error_response("A product has this SKU (`duplicate_sku`, `param` is `sku`)."),
         }))),
     })
@@ -56,7 +63,7 @@ pub(super) fn update_product() -> Value {
                 "description": "The `version` the change is meant for (a bare integer; quotes \
                     tolerated; `*` for any). Another version is 412, checked first; a value \
                     that is no version is 422 naming `If-Match`.",
-                "schema": {"type": "string", "pattern": r#"^\s*(\*|(W/)?"?[0-9]{1,19}"?)\s*$"#},
+                "schema": if_match_schema(),
             },
         ],
         "requestBody": request_body("ProductPatch", false),
@@ -222,7 +229,7 @@ fn product_input(create: bool) -> Value {
     if create {
         properties["sku"] = json!({
             "type": "string", "minLength": 1, "maxLength": SKU_CHARS_MAX,
-            "pattern": r"^[^/\s\x00-\x1f\x7f-\x9f]+$",
+            "pattern": format!(r"^[^/{WHITE_SPACE}\x00-\x1f\x7f-\x9f]+$"),
             "description": "Printable, no white space, no `/`; unique.",
         });
         properties["stock"] =

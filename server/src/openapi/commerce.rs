@@ -3,13 +3,14 @@
 
 use emporium::{
     ADJUSTMENT_REASON_CHARS_MAX, CARD_DIGITS_MAX, CARD_DIGITS_MIN, ORDER_PAGE_LIMIT_DEFAULT,
-    ORDER_PAGE_LIMIT_MAX, QUANTITY_MAX, VOUCHER_CODE_CHARS_MAX,
+    ORDER_PAGE_LIMIT_MAX, QUANTITY_MAX, VOUCHER_AMOUNT_MAX, VOUCHER_CODE_CHARS_MAX,
 };
 use serde_json::{Value, json};
 
 use super::{
-    created, error_response, id_pattern, limit_param, list_schema, minor_units, ok, one_line,
-    path_param, query_param, request_body, schema_ref, with_body, with_common,
+    BY_ID, WHITE_SPACE, created, error_response, id_pattern, if_match_schema, limit_param, linked,
+    list_schema, nullable, ok, one_line, path_param, query_param, request_body, schema_ref,
+    timestamp_input, with_body, with_common,
 };
 use crate::routes::idempotency::CLIENT_KEY_CHARS_MAX;
 
@@ -27,8 +28,9 @@ fn if_match_header() -> Value {
     json!({
         "name": "If-Match", "in": "header", "required": false,
         "description": "The cart's `version` (quotes tolerated, `*` for any); a stale one is 412 \
-            `version_mismatch`, checked before anything else about the change.",
-        "schema": {"type": "string"},
+            `version_mismatch`, checked before anything else about the change; a value that is \
+            no version is 422 naming `If-Match`.",
+        "schema": if_match_schema(),
     })
 }
 
@@ -77,7 +79,10 @@ pub(super) fn create_cart() -> Value {
         "tags": ["carts"],
         "parameters": [idempotency_header()],
         "responses": with_common(keyed(json!({
-            "201": created("The cart.", "Cart"),
+            "201": linked(created("The cart.", "Cart"), &[
+                ("getCart", BY_ID), ("addCartItem", BY_ID), ("applyVoucher", BY_ID),
+                ("removeVoucher", BY_ID), ("checkout", BY_ID),
+            ]),
             "422": error_response("The `Idempotency-Key` is not valid."),
         }))),
     })
@@ -102,6 +107,18 @@ pub(super) fn add_cart_item() -> Value {
         "Add units of a SKU (held for the cart); a SKU already in the cart adds to its line.",
         vec![],
         Some("CartItemInput"),
+    );
+    let line: &[(&str, &str)] = &[
+        ("id", "$response.body#/id"),
+        ("sku", "$response.body#/items/0/sku"),
+    ];
+    spec["responses"]["200"] = linked(
+        ok("The cart.", "Cart"),
+        &[
+            ("updateCartItem", line),
+            ("removeCartItem", line),
+            ("checkout", BY_ID),
+        ],
     );
     spec["responses"]["409"] = error_response(
         "Not enough stock (`insufficient_stock`, `param` is the SKU), the cart is closed or busy, or the idempotency key is in use.",
@@ -162,14 +179,17 @@ pub(super) fn checkout() -> Value {
         "parameters": [path_param("id", "The cart id (`cart_…`)."), if_match_header(), idempotency_header()],
         "requestBody": request_body("CheckoutInput", true),
         "responses": with_common(with_body(json!({
-            "201": {
+            "201": linked(json!({
                 "description": "The order; a replay carries `Idempotent-Replayed: true`.",
                 "headers": {
                     "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
                     "Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}},
                 },
                 "content": {"application/json": {"schema": schema_ref("Order")}},
-            },
+            }), &[
+                ("getOrder", BY_ID), ("listOrderEvents", BY_ID), ("cancelOrder", BY_ID),
+                ("shipOrder", BY_ID), ("deliverOrder", BY_ID), ("refundOrder", BY_ID),
+            ]),
             "402": error_response("The payment was declined (`payment_failed`; `code` is `card_declined` or `insufficient_funds`)."),
             "404": error_response("No such cart (unknown, malformed, or another user's) or saved address."),
             "409": error_response("Not enough stock (`insufficient_stock`, `param` is the SKU), the cart is already checked out (`cart_closed`), a product is no longer for sale, a voucher is used up, or the idempotency key is in use (`idempotency_conflict`, `idempotency_in_flight`)."),
@@ -193,9 +213,10 @@ pub(super) fn list_orders() -> Value {
         "summary": "The caller's orders, newest first; an admin sees every order.",
         "tags": ["orders"],
         "parameters": [
-            query_param("status", "Only orders with this status.", json!({"type": "string", "enum": ["pending", "paid", "shipped", "delivered", "cancelled", "refunded"]})),
+            query_param("status", "Only orders with this status (empty: any status).", json!({"type": "string", "enum": ["", "pending", "paid", "shipped", "delivered", "cancelled", "refunded"]})),
             limit_param(ORDER_PAGE_LIMIT_DEFAULT, ORDER_PAGE_LIMIT_MAX),
-            query_param("cursor", "The `next_cursor` of the previous page.", json!({"type": "string"})),
+            query_param("cursor", "The `next_cursor` of the previous page: the last order id shown (empty: the first page).",
+                json!({"type": "string", "pattern": format!("^$|{}", id_pattern("ord"))})),
         ],
         "responses": with_common(json!({
             "200": ok("A page of orders.", "OrderList"),
@@ -222,7 +243,8 @@ pub(super) fn list_order_events() -> Value {
         "parameters": [
             order_param(),
             limit_param(ORDER_PAGE_LIMIT_DEFAULT, ORDER_PAGE_LIMIT_MAX),
-            query_param("cursor", "The `next_cursor` of the previous page.", json!({"type": "string"})),
+            query_param("cursor", "The `next_cursor` of the previous page: the last `seq` shown (empty: the first page).",
+                json!({"type": "string", "pattern": "^[0-9]{0,19}$"})),
         ],
         "responses": with_common(json!({
             "200": ok("A page of events.", "OrderEventList"),
@@ -331,7 +353,12 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
         "subtotal": money, "discount": money, "shipping": money, "tax": money, "total": money,
     }});
     let quantity = json!({"type": "integer", "minimum": 1, "maximum": QUANTITY_MAX});
-    let code = one_line(1, VOUCHER_CODE_CHARS_MAX);
+    // One line without white space, as the engine checks codes (also when applied).
+    let voucher_code = json!({
+        "type": "string", "minLength": 1, "maxLength": VOUCHER_CODE_CHARS_MAX,
+        "pattern": format!(r"^[^{WHITE_SPACE}\x00-\x1f\x7f-\x9f]+$"),
+    });
+    let amount = json!({"type": "integer", "minimum": 0, "maximum": VOUCHER_AMOUNT_MAX});
     let statuses = json!([
         "pending",
         "paid",
@@ -370,18 +397,24 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
         ),
         (
             "VoucherCodeInput",
-            json!({"type": "object", "additionalProperties": false, "required": ["code"], "properties": {"code": code}}),
+            json!({"type": "object", "additionalProperties": false, "required": ["code"], "properties": {"code": voucher_code}}),
         ),
         (
             "CheckoutInput",
             json!({"type": "object", "additionalProperties": false, "required": ["payment", "shipping_address"], "properties": {
-                "payment": {"type": "object", "additionalProperties": false, "required": ["method"], "properties": {
-                    "method": {"type": "string", "enum": ["card", "wallet", "bank_transfer", "cod"]},
-                    "card_number": {"type": "string", "description": "Required for `card`: Luhn-valid digits.", "pattern": format!("^[0-9]{{{CARD_DIGITS_MIN},{CARD_DIGITS_MAX}}}$")},
-                }},
-                "shipping_address": {"oneOf": [schema_ref("ShippingAddress"), id("adr")]},
+                "payment": {
+                    "type": "object", "additionalProperties": false, "required": ["method"],
+                    "properties": {
+                        "method": {"type": "string", "enum": ["card", "wallet", "bank_transfer", "cod"]},
+                        "card_number": nullable(json!({"type": "string", "description": "Required for `card`: Luhn-valid digits (a failed Luhn check is 422 on `payment.card_number`).", "pattern": format!("^[0-9]{{{CARD_DIGITS_MIN},{CARD_DIGITS_MAX}}}$")})),
+                    },
+                    "if": {"required": ["method"], "properties": {"method": {"const": "card"}}},
+                    "then": {"required": ["card_number"], "properties": {"card_number": {"type": "string"}}},
+                },
+                "shipping_address": {"oneOf": [schema_ref("ShippingAddressInput"), id("adr")]},
             }}),
         ),
+        ("ShippingAddressInput", shipping_address_input()),
         (
             "ShippingAddress",
             json!({"type": "object", "additionalProperties": false, "required": ["name", "line1", "city", "postal_code", "country"], "properties": {
@@ -435,15 +468,22 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
         ),
         (
             "VoucherInput",
-            json!({"type": "object", "additionalProperties": false, "required": ["code", "kind", "value"], "properties": {
-                "code": code,
-                "kind": {"type": "string", "enum": ["percent", "fixed"]},
-                "value": {"type": "integer", "minimum": 1, "description": "Whole percent (1–100) or minor units."},
-                "min_subtotal": minor_units(),
-                "starts_at": timestamp, "ends_at": timestamp,
-                "max_uses": {"type": "integer", "minimum": 1},
-                "max_uses_per_user": {"type": "integer", "minimum": 1},
-            }}),
+            json!({
+                "type": "object", "additionalProperties": false, "required": ["code", "kind", "value"],
+                "description": "`ends_at`, when given with `starts_at`, must be after it (else 422 on `ends_at`).",
+                "properties": {
+                    "code": voucher_code,
+                    "kind": {"type": "string", "enum": ["percent", "fixed"]},
+                    "value": {"type": "integer", "minimum": 1, "maximum": VOUCHER_AMOUNT_MAX,
+                        "description": "Whole percent (1–100) or minor units."},
+                    "min_subtotal": nullable(amount.clone()),
+                    "starts_at": nullable(timestamp_input()), "ends_at": nullable(timestamp_input()),
+                    "max_uses": nullable(json!({"type": "integer", "minimum": 1, "maximum": u64::MAX})),
+                    "max_uses_per_user": nullable(json!({"type": "integer", "minimum": 1, "maximum": u64::MAX})),
+                },
+                "if": {"required": ["kind"], "properties": {"kind": {"const": "percent"}}},
+                "then": {"properties": {"value": {"maximum": 100}}},
+            }),
         ),
         (
             "Voucher",
@@ -465,4 +505,14 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
             }}),
         ),
     ]
+}
+
+/// A checkout's inline address: a new address's fields and rules, without `is_default`
+/// (it is not saved).
+fn shipping_address_input() -> Value {
+    let mut schema = super::users::address_input_schema(true);
+    if let Some(properties) = schema["properties"].as_object_mut() {
+        properties.remove("is_default");
+    }
+    schema
 }

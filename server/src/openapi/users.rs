@@ -289,7 +289,7 @@ fn address_schema() -> Value {
 /// A new address (`create`) or a patch: the same fields, with `line2` and `region`
 /// optional, blank or `null` meaning none; a new address takes `null` for
 /// `is_default` as "not given", a patch refuses it.
-fn address_input_schema(create: bool) -> Value {
+pub(super) fn address_input_schema(create: bool) -> Value {
     // Blank (white space only, of any length) means none; anything else is one line
     // of 1..=max characters. A maxLength would wrongly bound the blank case.
     let optional_line = |max: usize| {
