@@ -34,6 +34,9 @@ pub struct Config {
     pub hold_sweep_interval_ms: u64,
     /// Windows, watermarks and bounds of the analytics read model.
     pub analytics: crate::analytics::AnalyticsConfig,
+    /// Templates, bounds and the sink of notifications (default: a JSON-lines file in
+    /// the data directory).
+    pub notifications: crate::notifications::NotificationsConfig,
 }
 
 impl Config {
@@ -50,6 +53,7 @@ impl Config {
             faults: crate::checkout::Faults::default(),
             hold_sweep_interval_ms: crate::inventory::HOLD_SWEEP_INTERVAL_MS_DEFAULT,
             analytics: crate::analytics::AnalyticsConfig::default(),
+            notifications: crate::notifications::NotificationsConfig::default(),
         }
     }
 }
@@ -70,7 +74,7 @@ pub(crate) struct Inner {
     pub(crate) store: Arc<Store>,
     pub(crate) catalog: Catalog,
     pub(crate) inventory: Arc<Inventory>,
-    pub(crate) users: crate::users::Users,
+    pub(crate) users: Arc<crate::users::Users>,
     pub(crate) carts: crate::cart::Carts,
     pub(crate) payments: crate::payments::Payments,
     pub(crate) orders: Arc<crate::orders::Orders>,
@@ -90,6 +94,8 @@ pub(crate) struct Inner {
     pub(crate) analytics: Arc<crate::events::analytics::AnalyticsModel>,
     /// Open low-stock alerts (a subscriber).
     pub(crate) alerts: Arc<crate::events::alerts::Alerts>,
+    /// Notification messages (a subscriber) and their delivery thread.
+    pub(crate) notifications: Arc<crate::notifications::Notifications>,
     /// Bought together, also viewed, popular by category (a subscriber).
     pub(crate) recommendations: Arc<crate::events::recommendations::Recommendations>,
 }
@@ -100,6 +106,7 @@ impl Drop for Inner {
         // with `Inner` and the committer flushes what is queued before the process ends.
         // Activity first, so its last flush reaches the log while the committer runs;
         // then the subscribers, which write a last checkpoint.
+        self.notifications.stop();
         self.activity.stop();
         self.subscribers.stop();
         self.indexer.stop();
@@ -152,7 +159,7 @@ impl Engine {
         let store = Arc::new(Store::open(&config.location, config.batch_commands_max)?);
         let inventory = Arc::new(Inventory::default());
         let catalog = Catalog::load(&store, Arc::clone(&inventory), config.cache_products_max)?;
-        let users = crate::users::Users::load(&store, &config.users)?;
+        let users = Arc::new(crate::users::Users::load(&store, &config.users)?);
         let carts = crate::cart::Carts::load(&store, config.hold_ttl_ms, config.pricing)?;
         let orders = Arc::new(crate::orders::Orders::load(&store)?);
         let reviews = Arc::new(crate::reviews::Reviews::load(&store)?);
@@ -168,6 +175,10 @@ impl Engine {
             config.analytics.clone(),
         )?);
         let alerts = Arc::new(crate::events::alerts::Alerts::default());
+        let notifications = Arc::new(crate::notifications::Notifications::open(
+            &store,
+            &config.notifications,
+        )?);
         let recommendations =
             Arc::new(crate::events::recommendations::Recommendations::default());
         let subscribers = crate::events::subscribers::Subscribers::start(
@@ -175,6 +186,7 @@ impl Engine {
             vec![
                 Arc::clone(&analytics) as Arc<dyn crate::events::Subscriber>,
                 Arc::clone(&alerts) as Arc<dyn crate::events::Subscriber>,
+                Arc::clone(&notifications) as Arc<dyn crate::events::Subscriber>,
                 Arc::clone(&recommendations) as Arc<dyn crate::events::Subscriber>,
                 Arc::new(crate::events::popularity::SearchPopularity::new(
                     Arc::clone(&store),
@@ -214,9 +226,14 @@ impl Engine {
                 subscribers,
                 analytics,
                 alerts,
+                notifications,
                 recommendations,
             }),
         };
+        engine
+            .inner
+            .notifications
+            .start(Arc::clone(&engine.inner.users))?;
         // Crash window W2 of checkout: money taken for orders that never committed.
         if let Err(error) = engine.reconcile_payments() {
             tracing::warn!(%error, "payment reconciliation on open failed; retry with reconcile_payments");

@@ -41,6 +41,7 @@ pub mod events;
 pub mod fuzzing;
 mod inventory;
 pub mod model;
+pub mod notifications;
 mod orders;
 mod payments;
 mod reviews;

@@ -105,6 +105,14 @@ pub(crate) const PRODUCT_REVIEWS: TableDefinition<(u64, u64), u8> =
 pub(crate) const REVIEW_AUTHORS: TableDefinition<(u64, u64), u64> =
     TableDefinition::new("review_authors");
 
+// ---- notifications (owned by `crate::notifications`, which creates its table when the
+// engine opens) ----
+
+/// Notification id → its durable delivery outcome (sent, failed or skipped, with
+/// attempts, last error and time). A message with a row here is never sent again.
+pub(crate) const NOTIFICATION_DELIVERIES: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("notification_deliveries");
+
 /// Something done to every table in turn (a backup's copy, a restore's row count).
 pub(crate) trait TableVisitor {
     /// Called once for each table definition.
@@ -143,5 +151,6 @@ pub(crate) fn for_each_table(visitor: &mut impl TableVisitor) -> Result<(), supe
     visitor.visit(REVIEWS)?;
     visitor.visit(PRODUCT_REVIEWS)?;
     visitor.visit(REVIEW_AUTHORS)?;
+    visitor.visit(NOTIFICATION_DELIVERIES)?;
     Ok(())
 }
