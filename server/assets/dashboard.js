@@ -223,8 +223,8 @@
     const settled = await Promise.allSettled(Object.values(requests));
     const results = {};
     names.forEach((name, index) => (results[name] = settled[index]));
-    if (results.top.status === "fulfilled") {
-      await lookUpNames((results.top.value.data || []).slice(0, RANKING_SHOWN).map((stats) => stats.product_id));
+    if (results.top.status === "fulfilled" && Array.isArray(results.top.value.data)) {
+      await lookUpNames(results.top.value.data.slice(0, RANKING_SHOWN).map((stats) => stats.product_id));
     }
     state.polling = false;
     if (!state.user) return;
@@ -233,7 +233,6 @@
       showLogin(refused.reason.status === 401 ? "Your session has ended. Sign in again." : "This account is not an admin.");
       return;
     }
-    render(results);
     const failed = settled.filter((r) => r.status === "rejected" && r.reason && r.reason.code !== "route_not_found").length;
     const liveNode = document.getElementById("live");
     if (liveNode) {
@@ -241,7 +240,11 @@
       document.getElementById("live-text").textContent =
         (failed === settled.length ? "Server unreachable, retrying · " : state.paused ? "Paused · " : "Live · ") + "updated " + new Date().toLocaleTimeString();
     }
-    schedule();
+    try {
+      render(results);
+    } finally {
+      schedule();
+    }
   }
 
   /** The panel's data, or null after saying why there is none. */
@@ -254,32 +257,44 @@
     return null;
   }
 
+  /**
+   * Draws a panel from its reply. A reply this page does not expect (a server newer or
+   * older than the page) spoils only its own panel: the others, and the polling, go on.
+   */
+  function show(result, bodies, draw) {
+    if (result.status !== "fulfilled") {
+      settledData(result, bodies[0]);
+      for (const body of bodies.slice(1)) replace(body, bodies[0].firstChild.cloneNode(true));
+      return null;
+    }
+    try {
+      draw(result.value);
+    } catch (error) {
+      for (const body of bodies) replace(body, el("p", { class: "unavailable" }, "Could not show this reply: " + error.message));
+    }
+    return result.value;
+  }
+
   function render(results) {
     const panels = state.panels;
-    const minutes = settledData(results.minutes, panels.orders.body);
-    if (!minutes) replace(panels.revenue.body, panels.orders.body.firstChild.cloneNode(true));
-    const sliding = results.sliding.status === "fulfilled" ? results.sliding.value : null;
-    if (minutes) renderWindows(minutes.data || [], sliding ? sliding.data || [] : []);
-    const funnel = settledData(results.funnel, panels.funnel.body);
-    if (funnel) renderFunnel(funnel);
-    const top = settledData(results.top, panels.top.body);
-    if (top) renderTop(top);
-    const search = settledData(results.search, panels.searches.body);
-    if (search) renderSearch(search);
-    const anomalies = settledData(results.anomalies, panels.anomalies.body);
-    if (anomalies) renderAnomalies(anomalies.data || []);
-    const lowStock = settledData(results.lowStock, panels.lowStock.body);
-    if (lowStock) renderLowStock(lowStock.data || []);
-    const orders = settledData(results.orders, panels.recent.body);
-    if (orders) renderOrders(orders.data || []);
-    const metricsBodies = [panels.requests, panels.latency, panels.routes, panels.committer, panels.fsync, panels.cache];
-    if (results.metrics.status === "fulfilled") {
-      remember(parseMetrics(results.metrics.value));
+    const sliding = results.sliding.status === "fulfilled" ? results.sliding.value.data || [] : [];
+    const minutes = show(results.minutes, [panels.orders.body, panels.revenue.body], (reply) => renderWindows(reply.data || [], sliding));
+    show(results.funnel, [panels.funnel.body], renderFunnel);
+    show(results.top, [panels.top.body], renderTop);
+    show(results.search, [panels.searches.body], renderSearch);
+    show(results.anomalies, [panels.anomalies.body], (reply) => renderAnomalies(reply.data || []));
+    show(results.lowStock, [panels.lowStock.body], (reply) => renderLowStock(reply.data || []));
+    show(results.orders, [panels.recent.body], (reply) => renderOrders(reply.data || []));
+    const metricsBodies = [panels.requests, panels.latency, panels.cache, panels.routes, panels.committer, panels.fsync].map((p) => p.body);
+    show(results.metrics, metricsBodies, (text) => {
+      remember(parseMetrics(text));
       renderMetrics();
-    } else {
-      for (const p of metricsBodies) settledData(results.metrics, p.body);
+    });
+    try {
+      renderKpis(minutes ? minutes.data || [] : null);
+    } catch (error) {
+      replace(document.getElementById("kpis"), el("p", { class: "unavailable" }, "Could not show the totals: " + error.message));
     }
-    renderKpis(minutes ? minutes.data || [] : null);
   }
 
   // ---------------------------------------------------------------- analytics panels
@@ -360,7 +375,7 @@
     const labels = { view: "Product views", add_to_cart: "Added to cart", checkout: "Checkouts", purchase: "Purchases" };
     hbars(
       state.panels.funnel.body,
-      (report.funnel.steps || []).map((step) => ({
+      ((report.funnel && report.funnel.steps) || []).map((step) => ({
         label: labels[step.step] || step.step,
         value: step.count,
         text: step.count + (step.conversion === null || step.conversion === undefined ? "" : " · " + percent(step.conversion)),
