@@ -7,6 +7,8 @@ use std::path::Path;
 use emporium::{CategoryRef, Currency, Money, NewProduct, ProductStatus};
 use emporium_data::ProductLine;
 
+pub mod load;
+
 /// The generator's line as the engine's creation input.
 pub fn new_product(line: ProductLine) -> NewProduct {
     NewProduct {
