@@ -314,7 +314,13 @@ fn a_cursor_from_another_sort_is_refused() {
 #[test]
 fn unknown_paths_are_404_and_wrong_methods_405_with_allow() {
     let server = TestServer::start();
-    for path in ["/", "/v1", "/v1/products/", "/v1/nothing", "/healthz/x"] {
+    for path in [
+        "/index.html",
+        "/v1",
+        "/v1/products/",
+        "/v1/nothing",
+        "/healthz/x",
+    ] {
         server.get(path).assert_error(404, "not_found", None);
     }
     for (method, path, allow) in [
