@@ -55,7 +55,7 @@ pub(super) async fn search(state: &State, ctx: &Ctx, headers: &HeaderMap, query:
             .get(SESSION_HEADER)
             .and_then(|value| value.to_str().ok());
         let user = ctx.caller.principal().map(|principal| principal.user_id);
-        let visitor = Visitor::new(user, session).unwrap_or_else(|_| Visitor {
+        let visitor = Visitor::new(user, session).unwrap_or(Visitor {
             user_id: user,
             session_id: None,
         });
