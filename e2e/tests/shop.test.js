@@ -352,3 +352,35 @@ test("a cart filled before signing in follows the shopper into the account", asy
   await context.close();
   assert.deepEqual(problems, []);
 });
+
+test("the storefront works from the keyboard alone", async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  watch(page, "keyboard");
+  await page.goto(BASE + "/");
+  await page.locator("#results-grid .card").first().waitFor();
+  // Tabs until `matches` holds for the focused element; fails after `limit` presses.
+  const tabTo = async (what, matches, limit) => {
+    for (let presses = 0; presses < limit; presses++) {
+      await page.keyboard.press("Tab");
+      if (await page.evaluate(matches)) return;
+    }
+    assert.fail("Tab never reached " + what);
+  };
+  await tabTo("the search box", () => document.activeElement.id === "q", 5);
+  await page.keyboard.type("tent");
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/#\/search\?q=tent$/);
+  await page.locator("#results-grid .card").first().waitFor();
+  // The view's title takes focus after a navigation, so Tab continues from there.
+  await tabTo("a brand facet", () => Boolean(document.activeElement.closest("section[aria-labelledby=facet-brand]")), 40);
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/brand=/);
+  await page.locator("#results-grid .card").first().waitFor();
+  await tabTo("an add-to-cart button", () => document.activeElement.matches("#results-grid button.add:not([disabled])"), 80);
+  await page.keyboard.press("Enter");
+  await page.locator(".notice-ok", { hasText: "Added" }).waitFor();
+  assert.equal(await page.locator("#cart-count").textContent(), "1");
+  await context.close();
+  assert.deepEqual(problems, []);
+});
