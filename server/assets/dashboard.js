@@ -40,6 +40,8 @@
     history: [],
     productNames: new Map(),
     panels: null,
+    /** Server clock minus ours: the window charts end at the server's now. */
+    serverOffsetMs: 0,
   };
 
   const main = document.getElementById("main");
@@ -47,7 +49,10 @@
   // ---------------------------------------------------------------- sign-in
 
   function call(path) {
-    return api("GET", path, { token: state.token }).then((reply) => reply.data);
+    return api("GET", path, { token: state.token }).then((reply) => {
+      state.serverOffsetMs = reply.serverOffsetMs;
+      return reply.data;
+    });
   }
 
   function showWho() {
@@ -322,7 +327,7 @@
   function renderWindows(minutes, sliding) {
     const panels = state.panels;
     const currency = mainCurrency(minutes.concat(sliding));
-    const now = Date.now();
+    const now = Date.now() + state.serverOffsetMs;
     const to = minutes.length ? Math.max(now, ...minutes.map((w) => span(w).end)) : now;
     const from = to - 60 * 60 * 1000;
     // A sliding window spans ten minutes; divided by its minutes it reads as a
