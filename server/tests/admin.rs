@@ -42,7 +42,7 @@ fn every_admin_route_refuses_anonymous_callers_and_customers() {
         .iter()
         .filter(|route| route.access == Access::Admin)
         .collect();
-    assert_eq!(admin_routes.len(), 11);
+    assert_eq!(admin_routes.len(), 17);
     for route in admin_routes {
         let path = route
             .pattern
