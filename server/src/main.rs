@@ -177,6 +177,25 @@ struct ServeArgs {
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES",
           value_parser = clap::value_parser!(u64).range(1..=BODY_LIMIT_BYTES_MAX))]
     body_limit: u64,
+    /// Deliver notifications by HTTP POST to this `http://` URL, each body signed in
+    /// `X-Emporium-Signature`, instead of appending them to notifications.jsonl in the
+    /// data directory. Needs --webhook-secret.
+    #[arg(
+        long,
+        env = "EMPORIUM_WEBHOOK_URL",
+        value_name = "URL",
+        requires = "webhook_secret"
+    )]
+    webhook_url: Option<String>,
+    /// The key of the webhook's HMAC-SHA256 signature. Prefer the environment variable.
+    #[arg(
+        long,
+        env = "EMPORIUM_WEBHOOK_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET",
+        requires = "webhook_url"
+    )]
+    webhook_secret: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -281,7 +300,16 @@ fn serve(args: ServeArgs) -> Result<()> {
     if args.cors_origins.len() > CORS_ORIGINS_MAX {
         anyhow::bail!("at most {CORS_ORIGINS_MAX} --cors-origin values are accepted");
     }
-    let engine = Engine::open(&args.data_dir)
+    let mut engine_config =
+        emporium::Config::new(emporium::StoreLocation::Directory(args.data_dir.clone()));
+    if let (Some(url), Some(secret)) = (&args.webhook_url, &args.webhook_secret) {
+        let webhook = emporium::notifications::WebhookConfig::new(url.clone(), secret.as_bytes());
+        webhook
+            .validate()
+            .map_err(|error| anyhow::anyhow!("--webhook-{}: {error}", error.field))?;
+        engine_config.notifications.sink = emporium::notifications::SinkConfig::Webhook(webhook);
+    }
+    let engine = Engine::open_with(engine_config)
         .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
     let demo_admin = ensure_admin(&engine, &args, first_start)?;
     let config = ServerConfig {

@@ -56,6 +56,8 @@ pub enum RouteId {
     UpdateAddress,
     /// `DELETE /v1/me/addresses/{id}`
     DeleteAddress,
+    /// `GET /v1/me/notifications`
+    ListNotifications,
     /// `POST /v1/categories` (admin)
     CreateCategory,
     /// `POST /v1/products` (admin)
@@ -106,8 +108,6 @@ pub enum RouteId {
     CreateReview,
     /// `POST /v1/admin/backup` (admin)
     CreateBackup,
-    /// `GET /v1/products/{id}/recommendations`
-    ListRecommendations,
     /// `GET /v1/products/{id}/recommendations`
     ListRecommendations,
     /// `POST /v1/events`: a client event for analytics
@@ -240,6 +240,12 @@ pub static ROUTES: &[Route] = &[
         Method::DELETE,
         "/v1/me/addresses/{id}",
         RouteId::DeleteAddress,
+        Access::User,
+    ),
+    route_of(
+        Method::GET,
+        "/v1/me/notifications",
+        RouteId::ListNotifications,
         Access::User,
     ),
     route_of(
@@ -376,10 +382,6 @@ pub static ROUTES: &[Route] = &[
         "/v1/admin/backup",
         RouteId::CreateBackup,
         Access::Admin,
-    ),
-    get(
-        "/v1/products/{id}/recommendations",
-        RouteId::ListRecommendations,
     ),
     get(
         "/v1/products/{id}/recommendations",

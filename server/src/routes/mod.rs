@@ -24,11 +24,11 @@ pub(crate) mod idempotency;
 mod inventory;
 mod me;
 mod metrics;
+mod notifications;
 mod openapi;
 mod orders;
 mod pages;
 mod products;
-mod recommendations;
 mod recommendations;
 mod reviews;
 mod search;
@@ -116,6 +116,7 @@ pub(crate) async fn handle(
         RouteId::CreateAddress => addresses::create(state, &ctx, request).await,
         RouteId::UpdateAddress => addresses::update(state, &ctx, request).await,
         RouteId::DeleteAddress => addresses::delete(state, &ctx).await,
+        RouteId::ListNotifications => notifications::list(state, &ctx, &query()?),
         RouteId::CreateCategory => categories::create(state, &ctx, request).await,
         RouteId::CreateProduct => products::create(state, &ctx, request).await,
         RouteId::UpdateProduct => products::update(state, &ctx, request).await,
@@ -141,7 +142,6 @@ pub(crate) async fn handle(
         RouteId::ListReviews => reviews::list(state, &ctx, &query()?),
         RouteId::CreateReview => reviews::create(state, &ctx, request).await,
         RouteId::CreateBackup => backup::create(state, &ctx, request).await,
-        RouteId::ListRecommendations => recommendations::list(state, &ctx, &query()?),
         RouteId::ListRecommendations => recommendations::list(state, &ctx, &query()?),
         RouteId::RecordEvent => analytics::record_event(state, &ctx, request).await,
         RouteId::AnalyticsWindows => analytics::windows(state, &query()?),
