@@ -34,6 +34,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# playwright-core needs node 20 or newer; Debian 12's own nodejs is 18.
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "node $(node --version) is too old for playwright-core: install node 20 or newer" >&2
+  exit 1
+fi
+
 locked=$(node -p 'require("./e2e/package-lock.json").packages["node_modules/playwright-core"].version')
 installed=$(node -p 'try { require("./e2e/node_modules/playwright-core/package.json").version } catch (_) { "" }')
 if [ "$locked" != "$installed" ]; then
@@ -94,7 +101,7 @@ E2E_BASE_URL="$address" \
 E2E_ADMIN_EMAIL="$admin_email" \
 E2E_ADMIN_PASSWORD="$admin_password" \
 E2E_SCREENSHOTS="$screenshots" \
-  node --test --test-concurrency=1 e2e/tests/*.test.js || status=$?
+  node --test e2e/tests/*.test.js || status=$?
 if [ "$status" -ne 0 ]; then
   echo "== server log (last 40 lines)" >&2
   tail -n 40 "$work/stderr" >&2
