@@ -324,8 +324,10 @@ mod tests {
     #[test]
     fn a_full_neighbour_list_keeps_the_strongest() {
         let mut list = Vec::new();
-        for n in 0..NEIGHBOURS_MAX as u64 {
-            bump(&mut list, id(n + 1), 2);
+        let first = 10;
+        let last = first + NEIGHBOURS_MAX as u64 - 1;
+        for n in first..=last {
+            bump(&mut list, id(n), 2);
         }
         bump(&mut list, id(1_000), 1);
         assert!(
@@ -334,10 +336,23 @@ mod tests {
         );
         bump(&mut list, id(1_001), 2);
         assert!(
-            list.iter().any(|(p, _)| *p == id(1_001)),
-            "ties replace the highest id"
+            !list.iter().any(|(p, _)| *p == id(1_001)),
+            "a tie with a higher id than all loses, as it would rank last"
         );
-        assert!(!list.iter().any(|(p, _)| *p == id(NEIGHBOURS_MAX as u64)));
+        bump(&mut list, id(5), 2);
+        assert!(
+            list.iter().any(|(p, _)| *p == id(5)),
+            "a tie with a lower id wins"
+        );
+        assert!(
+            !list.iter().any(|(p, _)| *p == id(last)),
+            "the highest id went"
+        );
+        bump(&mut list, id(2_000), 3);
+        assert!(
+            list.iter().any(|(p, _)| *p == id(2_000)),
+            "stronger than the weakest"
+        );
         assert_eq!(list.len(), NEIGHBOURS_MAX);
     }
 
