@@ -9,8 +9,6 @@ use std::time::Duration;
 use common::TestServer;
 use serde_json::{Value, json};
 
-const GOOD_CARD: &str = "4242424242424242";
-
 fn product_id(server: &TestServer, sku: &str) -> String {
     server
         .engine
@@ -25,28 +23,6 @@ fn product_id(server: &TestServer, sku: &str) -> String {
 fn settle(server: &TestServer) {
     let seq = server.engine.flush_activity();
     assert!(server.engine.wait_read_models(seq, Duration::from_secs(30)));
-}
-
-fn buy(server: &TestServer, token: &str, sku: &str) {
-    let cart = server.call("POST", "/v1/carts", Some(token), &Value::Null);
-    assert_eq!(cart.status, 201);
-    let cart_id = cart.json()["id"].as_str().expect("id").to_string();
-    let item = json!({"sku": sku, "quantity": 2});
-    let path = format!("/v1/carts/{cart_id}/items");
-    assert_eq!(server.call("POST", &path, Some(token), &item).status, 200);
-    let checkout = json!({
-        "payment": {"method": "card", "card_number": GOOD_CARD},
-        "shipping_address": {"name": "Ada", "line1": "1 Main St", "city": "Springfield",
-            "postal_code": "12345", "country": "US"},
-    });
-    let path = format!("/v1/carts/{cart_id}/checkout");
-    let order = server.call("POST", &path, Some(token), &checkout);
-    assert_eq!(
-        order.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&order.body)
-    );
 }
 
 #[test]
@@ -74,7 +50,7 @@ fn events_and_a_checkout_reach_every_analytics_read() {
         b"",
     );
     assert_eq!(searched.status, 200);
-    buy(&server, &token, "SKU-03");
+    server.buy(&token, &[("SKU-03", 2)]);
     settle(&server);
 
     let windows = server.call(
@@ -269,24 +245,7 @@ fn analytics_reads_are_for_admins_and_check_their_parameters() {
 fn recommendations_show_what_was_bought_together() {
     let server = TestServer::start();
     let (token, _) = server.register("cleo@example.com");
-    // One order of SKU-01 with SKU-02.
-    let cart = server.call("POST", "/v1/carts", Some(&token), &Value::Null);
-    let cart_id = cart.json()["id"].as_str().expect("id").to_string();
-    for sku in ["SKU-01", "SKU-02"] {
-        let item = json!({"sku": sku, "quantity": 1});
-        let path = format!("/v1/carts/{cart_id}/items");
-        assert_eq!(server.call("POST", &path, Some(&token), &item).status, 200);
-    }
-    let checkout = json!({
-        "payment": {"method": "card", "card_number": GOOD_CARD},
-        "shipping_address": {"name": "Cleo", "line1": "2 High St", "city": "Springfield",
-            "postal_code": "12345", "country": "US"},
-    });
-    let path = format!("/v1/carts/{cart_id}/checkout");
-    assert_eq!(
-        server.call("POST", &path, Some(&token), &checkout).status,
-        201
-    );
+    server.buy(&token, &[("SKU-01", 1), ("SKU-02", 1)]);
     settle(&server);
 
     let first = product_id(&server, "SKU-01");

@@ -11,8 +11,6 @@ use std::collections::HashSet;
 use common::TestServer;
 use serde_json::{Value, json};
 
-const GOOD_CARD: &str = "4242424242424242";
-
 fn product_id(server: &TestServer, sku: &str) -> String {
     server
         .engine
@@ -33,40 +31,6 @@ fn good() -> Value {
 
 fn post(server: &TestServer, id: &str, token: Option<&str>, body: &Value) -> common::Reply {
     server.call("POST", &reviews_path(id), token, body)
-}
-
-/// Buys one of `sku` by card as the holder of `token`.
-fn buy(server: &TestServer, token: &str, sku: &str) {
-    let cart = server.call("POST", "/v1/carts", Some(token), &Value::Null);
-    assert_eq!(cart.status, 201, "{}", String::from_utf8_lossy(&cart.body));
-    let cart_id = cart.json()["id"].as_str().expect("id").to_string();
-    let item = json!({"sku": sku, "quantity": 1});
-    let added = server.call(
-        "POST",
-        &format!("/v1/carts/{cart_id}/items"),
-        Some(token),
-        &item,
-    );
-    assert_eq!(
-        added.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&added.body)
-    );
-    let checkout = json!({
-        "payment": {"method": "card", "card_number": GOOD_CARD},
-        "shipping_address": {"name": "Ada", "line1": "1 Main St", "city": "Springfield",
-            "postal_code": "12345", "country": "US"},
-    });
-    let path = format!("/v1/carts/{cart_id}/checkout");
-    let order = server.call("POST", &path, Some(token), &checkout);
-    assert_eq!(
-        order.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&order.body)
-    );
-    assert_eq!(order.json()["status"], "paid");
 }
 
 #[test]
@@ -265,7 +229,7 @@ fn a_buyer_s_review_is_a_verified_purchase() {
     let server = TestServer::start();
     let (bought, other) = (product_id(&server, "SKU-03"), product_id(&server, "SKU-04"));
     let (token, _) = server.register("ada@example.com");
-    buy(&server, &token, "SKU-03");
+    server.buy(&token, &[("SKU-03", 1)]);
     let review = post(&server, &bought, Some(&token), &good()).json();
     assert_eq!(review["verified_purchase"], true, "{review}");
     let review = post(&server, &other, Some(&token), &good()).json();

@@ -8,12 +8,10 @@
 use emporium::events::{
     RECOMMENDATIONS_LIMIT_DEFAULT, RECOMMENDATIONS_LIMIT_MAX, RecommendationReason,
 };
-use emporium::{ProductId, ProductStatus};
 use hyper::StatusCode;
 use serde::Serialize;
 
 use super::{Ctx, Reply};
-use crate::error::ApiError;
 use crate::query::Query;
 use crate::render::{ProductView, json};
 use crate::service::State;
@@ -26,13 +24,7 @@ struct Recommended<'a> {
 
 /// The recommendations of the path's product.
 pub(super) fn list(state: &State, ctx: &Ctx, query: &Query) -> Reply {
-    let text = ctx.params.get("id");
-    let not_found = || ApiError::not_found("product_not_found", format!("no product `{text}`"));
-    let id = ProductId::parse(text).ok_or_else(not_found)?;
-    let product = state.engine.product(id)?.ok_or_else(not_found)?;
-    if product.status != ProductStatus::Active && !ctx.caller.is_admin() {
-        return Err(not_found());
-    }
+    let id = super::reviews::visible_product(state, ctx)?;
     let limit = query.limit(RECOMMENDATIONS_LIMIT_DEFAULT, RECOMMENDATIONS_LIMIT_MAX)?;
     let chosen = state.engine.recommendations(id, limit)?;
     let data = chosen

@@ -44,7 +44,7 @@ pub(super) async fn create(state: &State, ctx: &Ctx, request: Request<ReqBody>) 
 }
 
 /// The product of the path, if the caller may see it (a cached read).
-fn visible_product(state: &State, ctx: &Ctx) -> Result<ProductId, ApiError> {
+pub(super) fn visible_product(state: &State, ctx: &Ctx) -> Result<ProductId, ApiError> {
     let text = ctx.params.get("id");
     let not_found = || ApiError::not_found("product_not_found", format!("no product `{text}`"));
     let id = ProductId::parse(text).ok_or_else(not_found)?;

@@ -122,6 +122,41 @@ impl TestServer {
         (token, body["user"].clone())
     }
 
+    /// As the holder of `token`, puts `lines` (SKU, quantity) in a new cart and checks
+    /// it out with the good test card; returns the order, which must be `paid`.
+    pub fn buy(&self, token: &str, lines: &[(&str, u64)]) -> Value {
+        let cart = self.call("POST", "/v1/carts", Some(token), &Value::Null);
+        assert_eq!(cart.status, 201, "{}", String::from_utf8_lossy(&cart.body));
+        let cart_id = cart.json()["id"].as_str().expect("id").to_string();
+        for &(sku, quantity) in lines {
+            let item = json!({"sku": sku, "quantity": quantity});
+            let path = format!("/v1/carts/{cart_id}/items");
+            let added = self.call("POST", &path, Some(token), &item);
+            assert_eq!(
+                added.status,
+                200,
+                "{}",
+                String::from_utf8_lossy(&added.body)
+            );
+        }
+        let checkout = json!({
+            "payment": {"method": "card", "card_number": "4242424242424242"},
+            "shipping_address": {"name": "Ada", "line1": "1 Main St", "city": "Springfield",
+                "postal_code": "12345", "country": "US"},
+        });
+        let path = format!("/v1/carts/{cart_id}/checkout");
+        let order = self.call("POST", &path, Some(token), &checkout);
+        assert_eq!(
+            order.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&order.body)
+        );
+        let order = order.json();
+        assert_eq!(order["status"], "paid");
+        order
+    }
+
     /// A session token of the admin [`ADMIN_EMAIL`], made through the engine (as
     /// `--admin-email` does) and signed in over HTTP.
     pub fn admin_token(&self) -> String {
