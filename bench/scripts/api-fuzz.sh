@@ -1,42 +1,67 @@
 #!/usr/bin/env bash
 # API fuzzing with schemathesis against Emporium's own OpenAPI document.
 #
-# Installs a pinned schemathesis into a virtualenv of its own under target/ (once), builds
-# the debug server, starts `emporium serve` on a fresh data directory (the demo catalog
-# loads on first start) and a free loopback port, signs in as the demo admin it prints,
-# then runs schemathesis on `/openapi.json` with every check that applies, sending the
-# admin's bearer token so admin routes are exercised too.
+# Installs a pinned schemathesis into a virtualenv of its own under target/ (once;
+# python3-venv comes from apt-get if missing), builds the debug server, starts
+# `emporium serve` on a fresh data directory (the demo catalog loads on first start) and
+# a free loopback port, signs in as the demo admin it prints, then runs schemathesis on
+# `/openapi.json` with every check, sending the admin's bearer token so admin routes are
+# exercised too.
 #
-# Fails (non-zero exit) on any 5xx, any response that breaks the document, or a server
-# that died or panicked on the way. Everything started here is stopped by PID on exit.
+# Settings are in bench/api-fuzz/: schemathesis.toml (every check on; the few
+# operations where a schema-valid request may still get a 422 or 412, each with its
+# reason) and hooks.py (a check that such a refusal is exactly the rule named). The
+# script adds the run's data to a copy of the settings: real category ids and SKUs as
+# dictionaries, so generated products, carts and stock adjustments reach past 404/422.
 #
-# Environment: MAX_TIME (schemathesis time budget in seconds, default 180),
-# MAX_EXAMPLES (test cases per operation and phase, default 50), SEED (fixes the
-# generated inputs to repeat a run), EMPORIUM_BIN (fuzz this binary instead of building
-# `target/debug/emporium`).
+# Fails (non-zero exit) on any failed check (a 5xx, a response that breaks the
+# document, a schema-valid request refused, an invalid one accepted, ...), a server
+# that died, or a panic in its log. Everything started here is stopped by PID on exit.
+#
+# Environment: MAX_EXAMPLES (test cases per operation and phase, default 25), MAX_TIME
+# (seconds for the main run, default 240: on a quiet machine every phase ends well
+# before it; on a busy one the run stops there, after what it tested passed), SEED
+# (fixes the generated inputs to repeat a run), REPORT_DIR (keep JUnit reports there),
+# EMPORIUM_BIN (fuzz this binary instead of building `target/debug/emporium`).
 set -euo pipefail
 
 SCHEMATHESIS_VERSION=4.32.5
-MAX_TIME="${MAX_TIME:-180}"
-MAX_EXAMPLES="${MAX_EXAMPLES:-50}"
+MAX_TIME="${MAX_TIME:-240}"
+MAX_EXAMPLES="${MAX_EXAMPLES:-25}"
 # How long the demo catalog may take to load and index before /readyz answers 200.
 READY_TIMEOUT_S=300
-# Hard bound on the schemathesis process, above its own budget (install and shrinking
-# of failures come on top of MAX_TIME).
-HARD_TIMEOUT_S=$((MAX_TIME + 240))
+# Hard bound on a schemathesis process, above its own budget: shrinking a failure comes
+# on top of MAX_TIME. A run killed here fails.
+HARD_TIMEOUT_S=$((MAX_TIME + 120))
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
 
-command -v curl >/dev/null || { echo "curl is needed" >&2; exit 1; }
-command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
+# What the script needs from the system, from apt-get when missing (a fresh CI machine
+# has only the Rust toolchain). Debian's python3 lacks venv's ensurepip until
+# python3-venv is installed.
+missing=()
+command -v curl >/dev/null || missing+=(curl)
+command -v python3 >/dev/null || missing+=(python3)
+if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    missing+=(python3-venv)
+fi
+if ((${#missing[@]} > 0)); then
+    echo "installing ${missing[*]} with apt-get" >&2
+    sudo_=()
+    [[ "$(id -u)" == 0 ]] || sudo_=(sudo)
+    "${sudo_[@]}" apt-get update -q >&2
+    "${sudo_[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2
+fi
 
+settings="$repo/bench/api-fuzz"
 venv="$repo/target/api-fuzz-venv"
 st="$venv/bin/schemathesis"
 if ! [[ -x "$st" ]] || [[ "$("$st" --version 2>/dev/null)" != *" $SCHEMATHESIS_VERSION" ]]; then
     echo "installing schemathesis $SCHEMATHESIS_VERSION into $venv" >&2
+    rm -rf "$venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" >&2
+    "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
 fi
 
 if [[ -n "${EMPORIUM_BIN:-}" ]]; then
@@ -120,38 +145,45 @@ token="$(curl -fs -H 'content-type: application/json' --data-binary "$login_body
 [[ -n "$token" ]] || { echo "admin sign-in gave no token" >&2; exit 1; }
 
 # --- schemathesis ---------------------------------------------------------------------
-# Every check runs, with two narrowings that the contract itself calls for:
-# - positive_data_acceptance is off for the list operations that take `cursor`: a cursor
-#   is opaque and tamper-checked (API.md; the document says any value not handed out as
-#   a `next_cursor` is a 422 on `cursor`), so a schema-valid string schemathesis makes up
-#   is rightly refused. The other checks still run on those operations. The list comes
-#   from the served document, so a new list operation is covered without editing this.
-# - POST /v1/auth/logout revokes the token the whole run signs its requests with; left in
-#   the main run, every later admin or signed-in request would be a 401. It runs alone,
-#   last, with the same checks.
+# The settings with the run's data beside them: the category ids and in-stock SKUs of
+# the demo catalog, as libFuzzer dictionaries that schemathesis.toml binds to fields.
 config="$work/schemathesis.toml"
-# Checks are chosen here, not with `--checks all`: a check named on the command line
-# overrides the per-operation settings below.
-curl -fs "$emporium/openapi.json" | python3 -c '
-import json, sys
-print("[checks]")
-print("enabled = true")
-print()
-doc = json.load(sys.stdin)
-for path, item in sorted(doc["paths"].items()):
-    for method, op in sorted(item.items()):
-        params = op.get("parameters", []) if isinstance(op, dict) else []
-        if any(p.get("in") == "query" and p.get("name") == "cursor" for p in params):
-            print("[[operations]]")
-            # A JSON string of ASCII is a TOML basic string.
-            print("include-name = " + json.dumps(method.upper() + " " + path))
-            print("checks.positive_data_acceptance.enabled = false")
-            print()
-' >"$config"
-grep -q 'include-name' "$config" || { echo "no list operation with a cursor found" >&2; exit 1; }
+cp "$settings/schemathesis.toml" "$config"
+EMPORIUM="$emporium" WORK="$work" python3 - <<'PY'
+import json, os, urllib.request
+
+base, work = os.environ["EMPORIUM"], os.environ["WORK"]
+
+def get(path):
+    with urllib.request.urlopen(base + path, timeout=30) as reply:
+        return json.load(reply)
+
+def dictionary(name, values):
+    if not values:
+        raise SystemExit(f"no {name} to fuzz with")
+    # One quoted entry a line; JSON's escapes of `"` and `\` are libFuzzer's too.
+    lines = [json.dumps(value, ensure_ascii=True) for value in values]
+    with open(os.path.join(work, f"{name}.dict"), "w") as out:
+        out.write("\n".join(lines) + "\n")
+
+dictionary("categories", [category["id"] for category in get("/v1/categories")["data"]])
+skus, cursor = [], ""
+while len(skus) < 200:
+    page = get("/v1/products?in_stock=true&limit=100" + (f"&cursor={cursor}" if cursor else ""))
+    skus += [product["sku"] for product in page["data"]]
+    cursor = page["next_cursor"]
+    if not cursor:
+        break
+dictionary("skus", skus)
+PY
 
 seed_args=()
 [[ -n "${SEED:-}" ]] && seed_args=(--seed "$SEED")
+# JUnit reports (a test case per operation, with its time) go to REPORT_DIR when set,
+# else into the scratch directory, which is removed on exit.
+report_dir="${REPORT_DIR:-$work/report}"
+mkdir -p "$report_dir"
+report_args=(--report junit --report-dir "$report_dir")
 common_args=(
     --max-examples "$MAX_EXAMPLES"
     --request-timeout 30
@@ -164,7 +196,8 @@ common_args=(
 run_schemathesis() {
     local rc
     set +e
-    timeout --signal=TERM "$HARD_TIMEOUT_S" "$st" --config-file "$config" run \
+    SCHEMATHESIS_HOOKS="$settings/hooks.py" timeout --signal=TERM "$HARD_TIMEOUT_S" \
+        "$st" --config-file "$config" run \
         "$emporium/openapi.json" "${common_args[@]}" "$@" &
     st_pid=$!
     wait "$st_pid"
@@ -174,12 +207,16 @@ run_schemathesis() {
     return "$rc"
 }
 
+# POST /v1/auth/logout revokes the token the whole run signs its requests with; left in
+# the main run, every later admin or signed-in request would be a 401. It runs alone,
+# last, with the same checks; without the stateful phase, which needs links between
+# operations and has none to follow from one operation alone.
 st_status=0
-run_schemathesis --max-time "$MAX_TIME" --report-dir "$work/report" \
+run_schemathesis --max-time "$MAX_TIME" "${report_args[@]}" --report-junit-path "$report_dir/main.xml" \
     --exclude-name 'POST /v1/auth/logout' || st_status=$?
 if ((st_status == 0)); then
-    run_schemathesis --max-time 30 --report-dir "$work/report-logout" \
-        --include-name 'POST /v1/auth/logout' || st_status=$?
+    run_schemathesis --max-time 15 "${report_args[@]}" --report-junit-path "$report_dir/logout.xml" \
+        --phases examples,coverage,fuzzing --include-name 'POST /v1/auth/logout' || st_status=$?
 fi
 
 status=0

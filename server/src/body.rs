@@ -7,7 +7,8 @@
 //!
 //! Order of checks: size (413), then emptiness (an empty body counts as `{}`), then
 //! media type (415), then JSON syntax (400). The syntax error message carries serde's
-//! line and column.
+//! line and column. Only a body of no bytes at all is empty: white space alone is not a
+//! JSON text, so it is a 400 like any other unparseable body.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
@@ -50,7 +51,7 @@ where
             ));
         }
     };
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    if bytes.is_empty() {
         return Ok(Value::Object(Default::default()));
     }
     check_media_type(headers)?;
@@ -151,6 +152,16 @@ mod tests {
         assert_eq!(value["a"], 1);
         let empty = read(&HeaderMap::new(), b"", 1024).expect("empty is {}");
         assert_eq!(empty, serde_json::json!({}));
+    }
+
+    /// Regression (found by schemathesis): a body of white space alone was taken as
+    /// empty, so `PATCH /v1/me` with `"\n"` answered 200 instead of refusing it.
+    #[test]
+    fn white_space_alone_is_not_an_empty_body() {
+        for body in [&b"\n"[..], b"  ", b"\r\n\t"] {
+            let error = read(&json_headers(), body, 1024).expect_err("refused");
+            assert_eq!(error.status, StatusCode::BAD_REQUEST, "{body:?}");
+        }
     }
 
     #[test]

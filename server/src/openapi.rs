@@ -88,7 +88,11 @@ pub fn operations() -> Vec<Operation> {
         op("POST", "/v1/me/addresses", users::create_address()),
         op("PATCH", "/v1/me/addresses/{id}", users::update_address()),
         op("DELETE", "/v1/me/addresses/{id}", users::delete_address()),
-        op("GET", "/v1/me/notifications", notifications::list_notifications()),
+        op(
+            "GET",
+            "/v1/me/notifications",
+            notifications::list_notifications(),
+        ),
         op("POST", "/v1/carts", commerce::create_cart()),
         op("GET", "/v1/carts/{id}", commerce::get_cart()),
         op("POST", "/v1/carts/{id}/items", commerce::add_cart_item()),

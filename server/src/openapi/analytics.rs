@@ -12,15 +12,18 @@ use emporium::events::{RECOMMENDATIONS_LIMIT_DEFAULT, RECOMMENDATIONS_LIMIT_MAX}
 
 use super::{
     error_response, id_pattern, limit_param, nullable, ok, path_param, query_param, request_body,
-    with_body, with_common,
+    timestamp_input, with_body, with_common,
 };
 use crate::routes::analytics::{ANALYTICS_LIMIT_DEFAULT, ANALYTICS_LIMIT_MAX};
+
+// An empty query parameter counts as absent (`?window=` is the default), as everywhere
+// in the API, so the enums and times below admit "".
 
 fn window_param(default: &str) -> Value {
     query_param(
         "window",
         "The window kind: tumbling 1 minute, 5 minutes, 1 hour, or sliding 10 minutes every 5.",
-        json!({"type": "string", "enum": ["1m", "5m", "1h", "10m/5m"], "default": default}),
+        json!({"type": "string", "enum": ["", "1m", "5m", "1h", "10m/5m"], "default": default}),
     )
 }
 
@@ -28,7 +31,7 @@ fn time_param(name: &str, description: &str) -> Value {
     query_param(
         name,
         description,
-        json!({"type": "string", "format": "date-time"}),
+        json!({"anyOf": [{"type": "string", "maxLength": 0}, timestamp_input()]}),
     )
 }
 
@@ -103,8 +106,8 @@ pub(super) fn top_products() -> Value {
         "tags": ["analytics"],
         "parameters": [
             window_param("1m"),
-            query_param("by", "The ranking.", json!({"type": "string", "enum": ["views", "purchases", "revenue"], "default": "views"})),
-            query_param("currency", "The currency of a revenue ranking (default: the one with the most orders).", json!({"type": "string", "pattern": "^[A-Z]{3}$"})),
+            query_param("by", "The ranking.", json!({"type": "string", "enum": ["", "views", "purchases", "revenue"], "default": "views"})),
+            query_param("currency", "The currency of a revenue ranking (default: the one with the most orders).", json!({"type": "string", "enum": currency_codes()})),
             limit_param(ANALYTICS_LIMIT_DEFAULT, ANALYTICS_LIMIT_MAX),
         ],
         "responses": with_common(json!({
@@ -194,7 +197,7 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
                 "propertyNames": {"pattern": format!("^[!-~]{{1,{CLIENT_EVENT_KEY_BYTES_MAX}}}$")},
                 "additionalProperties": {"type": "string", "maxLength": CLIENT_EVENT_VALUE_BYTES_MAX},
             })),
-            "at": nullable(json!({"type": "string", "format": "date-time"})),
+            "at": nullable(timestamp_input()),
         },
     });
     vec![
@@ -317,4 +320,11 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
             }),
         ),
     ]
+}
+
+/// The currencies the server knows, and "" (no currency given).
+fn currency_codes() -> Vec<&'static str> {
+    std::iter::once("")
+        .chain(emporium::Currency::KNOWN.iter().map(|(code, _)| *code))
+        .collect()
 }
