@@ -158,13 +158,20 @@ def get(path):
     with urllib.request.urlopen(base + path, timeout=30) as reply:
         return json.load(reply)
 
+def quoted(value):
+    # libFuzzer's form: `"` and `\` escaped, control characters as `\xNN`, the rest as
+    # UTF-8 (it has no `\u` escape).
+    escaped = "".join(
+        "\\" + char if char in '"\\' else f"\\x{ord(char):02x}" if ord(char) < 0x20 else char
+        for char in value
+    )
+    return f'"{escaped}"'
+
 def dictionary(name, values):
     if not values:
         raise SystemExit(f"no {name} to fuzz with")
-    # One quoted entry a line; JSON's escapes of `"` and `\` are libFuzzer's too.
-    lines = [json.dumps(value, ensure_ascii=True) for value in values]
-    with open(os.path.join(work, f"{name}.dict"), "w") as out:
-        out.write("\n".join(lines) + "\n")
+    with open(os.path.join(work, f"{name}.dict"), "w", encoding="utf-8") as out:
+        out.write("\n".join(quoted(value) for value in values) + "\n")
 
 dictionary("categories", [category["id"] for category in get("/v1/categories")["data"]])
 skus, cursor = [], ""
