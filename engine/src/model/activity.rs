@@ -16,8 +16,8 @@ pub const CLIENT_EVENT_TYPE_BYTES_MAX: usize = 32;
 pub const CLIENT_EVENT_PROPERTIES_MAX: usize = 16;
 /// Longest property key, in bytes.
 pub const CLIENT_EVENT_KEY_BYTES_MAX: usize = 32;
-/// Longest property value, in bytes.
-pub const CLIENT_EVENT_VALUE_BYTES_MAX: usize = 256;
+/// Longest property value, in characters (as JSON Schema's `maxLength` counts).
+pub const CLIENT_EVENT_VALUE_CHARS_MAX: usize = 256;
 /// How far in the past a client may date an event (a day): older times are refused, so
 /// a client cannot reopen windows that were final long ago.
 pub const CLIENT_EVENT_PAST_MS_MAX: u64 = 24 * 60 * 60 * 1000;
@@ -169,11 +169,11 @@ pub fn validate_client_event(
     }
     for (key, value) in properties {
         validate_token(key, CLIENT_EVENT_KEY_BYTES_MAX, "properties")?;
-        if value.len() > CLIENT_EVENT_VALUE_BYTES_MAX {
+        if value.chars().count() > CLIENT_EVENT_VALUE_CHARS_MAX {
             return Err(ValidationError::new(
                 "properties",
                 "too_long",
-                "values must be at most 256 bytes",
+                "values must be at most 256 characters",
             ));
         }
     }

@@ -18,7 +18,7 @@ mod validate;
 
 pub use activity::{
     CLIENT_EVENT_FUTURE_MS_MAX, CLIENT_EVENT_KEY_BYTES_MAX, CLIENT_EVENT_PAST_MS_MAX,
-    CLIENT_EVENT_PROPERTIES_MAX, CLIENT_EVENT_TYPE_BYTES_MAX, CLIENT_EVENT_VALUE_BYTES_MAX,
+    CLIENT_EVENT_PROPERTIES_MAX, CLIENT_EVENT_TYPE_BYTES_MAX, CLIENT_EVENT_VALUE_CHARS_MAX,
     CartActivity, CheckoutStarted, ClientEvent, HoldExpired, ProductViewed, SESSION_ID_BYTES_MAX,
     SearchPerformed, Visitor, validate_client_event, validate_client_time,
 };

@@ -4,7 +4,7 @@
 
 use emporium::model::{
     CLIENT_EVENT_KEY_BYTES_MAX, CLIENT_EVENT_PROPERTIES_MAX, CLIENT_EVENT_TYPE_BYTES_MAX,
-    CLIENT_EVENT_VALUE_BYTES_MAX, SESSION_ID_BYTES_MAX,
+    CLIENT_EVENT_VALUE_CHARS_MAX, SESSION_ID_BYTES_MAX,
 };
 use serde_json::{Value, json};
 
@@ -195,7 +195,7 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
                 "type": "object",
                 "maxProperties": CLIENT_EVENT_PROPERTIES_MAX,
                 "propertyNames": {"pattern": format!("^[!-~]{{1,{CLIENT_EVENT_KEY_BYTES_MAX}}}$")},
-                "additionalProperties": {"type": "string", "maxLength": CLIENT_EVENT_VALUE_BYTES_MAX},
+                "additionalProperties": {"type": "string", "maxLength": CLIENT_EVENT_VALUE_CHARS_MAX},
             })),
             "at": nullable(timestamp_input()),
         },
