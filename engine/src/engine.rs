@@ -179,8 +179,7 @@ impl Engine {
             &store,
             &config.notifications,
         )?);
-        let recommendations =
-            Arc::new(crate::events::recommendations::Recommendations::default());
+        let recommendations = Arc::new(crate::events::recommendations::Recommendations::default());
         let subscribers = crate::events::subscribers::Subscribers::start(
             &store,
             vec![

@@ -387,7 +387,12 @@ pub static ROUTES: &[Route] = &[
         "/v1/products/{id}/recommendations",
         RouteId::ListRecommendations,
     ),
-    route_of(Method::POST, "/v1/events", RouteId::RecordEvent, Access::Public),
+    route_of(
+        Method::POST,
+        "/v1/events",
+        RouteId::RecordEvent,
+        Access::Public,
+    ),
     route_of(
         Method::GET,
         "/v1/analytics/windows",

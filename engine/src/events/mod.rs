@@ -12,8 +12,8 @@
 pub(crate) mod activity;
 pub(crate) mod alerts;
 pub(crate) mod analytics;
-pub(crate) mod popularity;
 mod api;
+pub(crate) mod popularity;
 pub(crate) mod recommendations;
 pub use api::{RECOMMENDATIONS_LIMIT_DEFAULT, RECOMMENDATIONS_LIMIT_MAX};
 pub(crate) mod subscribers;
