@@ -318,7 +318,7 @@ fn get_inventory() -> Value {
         "operationId": "getInventory",
         "summary": "The live stock of one SKU.",
         "tags": ["inventory"],
-        "parameters": [path_param("sku", "The SKU, percent-encoded.")],
+        "parameters": [sku_param()],
         "responses": with_common(json!({
             "200": ok("The stock.", "Inventory"),
             "404": error_response("No product has this SKU."),
@@ -478,6 +478,23 @@ fn request_id_header() -> Value {
 
 fn query_param(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
+}
+
+/// A SKU as the engine accepts it (`validate_sku`): printable, no white space, no `/`.
+fn sku_schema() -> Value {
+    json!({
+        "type": "string", "minLength": 1, "maxLength": emporium::model::SKU_CHARS_MAX,
+        "pattern": format!(r"^[^/{WHITE_SPACE}\x00-\x1f\x7f-\x9f]+$"),
+    })
+}
+
+/// The `{sku}` path parameter. A SKU the engine would refuse to create cannot name a
+/// line or a stock cell, so the schema says so rather than letting a client find out.
+fn sku_param() -> Value {
+    json!({
+        "name": "sku", "in": "path", "required": true,
+        "description": "The SKU, percent-encoded.", "schema": sku_schema(),
+    })
 }
 
 fn path_param(name: &str, description: &str) -> Value {

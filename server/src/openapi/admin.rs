@@ -5,14 +5,14 @@ use emporium::Currency;
 use emporium::model::{
     ATTRIBUTE_KEY_CHARS_MAX, ATTRIBUTE_VALUE_CHARS_MAX, ATTRIBUTES_MAX, BRAND_CHARS_MAX,
     CATEGORY_DEPTH_MAX, CATEGORY_NAME_CHARS_MAX, DESCRIPTION_CHARS_MAX, IMAGE_URL_CHARS_MAX,
-    IMAGES_MAX, NAME_CHARS_MAX, PRICE_AMOUNT_MAX, SKU_CHARS_MAX, STOCK_MAX,
+    IMAGES_MAX, NAME_CHARS_MAX, PRICE_AMOUNT_MAX, STOCK_MAX,
 };
 use emporium::store::BACKUP_NAME_CHARS_MAX;
 use serde_json::{Value, json};
 
 use super::{
-    BY_ID, NO_CONTROLS, WHITE_SPACE, created, error_response, id_pattern, if_match_schema, linked,
-    nullable, ok, one_line, path_param, request_body, schema_ref, with_body, with_common,
+    BY_ID, NO_CONTROLS, created, error_response, id_pattern, if_match_schema, linked, nullable, ok,
+    one_line, path_param, request_body, schema_ref, sku_schema, with_body, with_common,
 };
 
 pub(super) fn create_category() -> Value {
@@ -227,11 +227,8 @@ fn product_input(create: bool) -> Value {
     });
     let mut schema = json!({"type": "object", "additionalProperties": false});
     if create {
-        properties["sku"] = json!({
-            "type": "string", "minLength": 1, "maxLength": SKU_CHARS_MAX,
-            "pattern": format!(r"^[^/{WHITE_SPACE}\x00-\x1f\x7f-\x9f]+$"),
-            "description": "Printable, no white space, no `/`; unique.",
-        });
+        properties["sku"] = sku_schema();
+        properties["sku"]["description"] = json!("Printable, no white space, no `/`; unique.");
         properties["stock"] =
             nullable(json!({"type": "integer", "minimum": 0, "maximum": STOCK_MAX, "default": 0}));
         schema["required"] = json!(["sku", "name", "description", "price"]);

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{
     BY_ID, WHITE_SPACE, created, error_response, id_pattern, if_match_schema, limit_param, linked,
     list_schema, nullable, ok, one_line, path_param, query_param, request_body, schema_ref,
-    timestamp_input, with_body, with_common,
+    sku_param, sku_schema, timestamp_input, with_body, with_common,
 };
 use crate::routes::idempotency::CLIENT_KEY_CHARS_MAX;
 
@@ -130,7 +130,7 @@ pub(super) fn update_cart_item() -> Value {
     let mut spec = cart_change(
         "updateCartItem",
         "Set a line's quantity.",
-        vec![path_param("sku", "The SKU, percent-encoded.")],
+        vec![sku_param()],
         Some("CartQuantityInput"),
     );
     // A PATCH is not a POST: no idempotency key.
@@ -147,7 +147,7 @@ pub(super) fn remove_cart_item() -> Value {
     cart_change(
         "removeCartItem",
         "Remove a line and release its hold.",
-        vec![path_param("sku", "The SKU, percent-encoded.")],
+        vec![sku_param()],
         None,
     )
 }
@@ -333,7 +333,7 @@ pub(super) fn adjust_inventory() -> Value {
         "operationId": "adjustInventory",
         "summary": "Add (`delta` > 0) or remove units on hand, with a reason for the ledger.",
         "tags": ["inventory"],
-        "parameters": [path_param("sku", "The SKU, percent-encoded."), idempotency_header()],
+        "parameters": [sku_param(), idempotency_header()],
         "requestBody": request_body("StockAdjustmentInput", true),
         "responses": with_common(with_body(json!({
             "200": ok("The stock after the adjustment.", "Inventory"),
@@ -387,7 +387,7 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
         (
             "CartItemInput",
             json!({"type": "object", "additionalProperties": false, "required": ["sku", "quantity"], "properties": {
-                "sku": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[^/\\x00-\\x1f\\x7f-\\x9f]+$"},
+                "sku": sku_schema(),
                 "quantity": quantity,
             }}),
         ),
