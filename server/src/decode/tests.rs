@@ -301,6 +301,15 @@ fn whole_floats_are_whole_numbers_in_every_body() {
         refund_amount(&json!({"amount": 150.0})).expect("valid"),
         Some(150)
     );
+    // The schema's bound: every u64 is an amount (a 409 later if it is more than is
+    // refundable), one past it is not a number the decoder can hold.
+    assert_eq!(
+        refund_amount(&json!({"amount": u64::MAX})).expect("valid"),
+        Some(u64::MAX)
+    );
+    let error =
+        refund_amount(&json!({"amount": 18_446_744_073_709_551_616.0})).expect_err("too big");
+    assert_eq!(error.field, "amount");
     let voucher = new_voucher(&json!({
         "code": "SAVE10", "kind": "percent", "value": 10.0, "min_subtotal": 1000.0,
         "max_uses": 5.0, "max_uses_per_user": 1.0,

@@ -463,7 +463,7 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
         (
             "RefundInput",
             json!({"type": "object", "additionalProperties": false, "properties": {
-                "amount": {"type": "integer", "minimum": 1, "description": "Minor units; everything refundable when absent."},
+                "amount": {"type": "integer", "minimum": 1, "maximum": u64::MAX, "description": "Minor units; everything refundable when absent; more than is refundable is a 409."},
             }}),
         ),
         (
