@@ -7,6 +7,11 @@
 //! switches to linear counting, which is exact for a handful of keys. There is no
 //! HLL++ bias table, so estimates just above the switch point (≈ 10,000 keys) are a
 //! little less accurate than the stated error.
+//!
+//! The sketches of all windows live in one [`Sketches`] table, one lane per window
+//! slot, interleaved by register: register `r` of every lane sits in the same few
+//! bytes. A record lands in up to five windows and raises the same register in each,
+//! so it touches one cache line instead of five.
 
 /// Bits of the hash that pick a register.
 pub const HLL_PRECISION_BITS: u32 = 12;
@@ -16,6 +21,13 @@ pub const HLL_REGISTERS: usize = 1 << HLL_PRECISION_BITS;
 pub const HLL_STANDARD_ERROR_PPM: u64 = 16_250;
 
 const _: () = assert!(HLL_REGISTERS == 4_096);
+
+/// The largest register value a 64-bit hash can produce.
+const RANK_MAX: u8 = (64 - HLL_PRECISION_BITS + 1) as u8;
+
+/// Lanes are allocated in groups of this many, so a register's lanes start on a
+/// 16-byte boundary and the lanes of a small configuration share one cache line.
+const LANE_GROUP: usize = 16;
 
 /// `2^-k` for every register value a 64-bit hash can produce.
 const INVERSE_POWERS: [f64; 66] = {
@@ -30,47 +42,95 @@ const INVERSE_POWERS: [f64; 66] = {
     table
 };
 
-/// A HyperLogLog sketch with [`HLL_REGISTERS`] registers.
+/// What one key does to a sketch: the register it picks and the rank it offers.
+/// Computed once per record and applied to every window the record lands in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Mark {
+    register: u16,
+    rank: u8,
+}
+
+impl Mark {
+    /// The mark of an already well-mixed 64-bit hash (see [`mix64`]).
+    #[inline]
+    pub(crate) fn of(hash: u64) -> Mark {
+        let register = (hash >> (64 - HLL_PRECISION_BITS)) as u16;
+        // The guard bit caps the rank at 64 - p + 1 when the remaining bits are zero.
+        let rest = (hash << HLL_PRECISION_BITS) | (1 << (HLL_PRECISION_BITS - 1));
+        Mark {
+            register,
+            rank: rest.leading_zeros() as u8 + 1,
+        }
+    }
+}
+
+/// One register of every lane, and the rank a key offers it.
+#[derive(Debug)]
+pub(crate) struct Register<'a> {
+    lanes: &'a mut [u8],
+    rank: u8,
+}
+
+impl Register<'_> {
+    /// Raises the register of `lane` to the rank, if that is higher.
+    #[inline]
+    pub(crate) fn raise(&mut self, lane: usize) {
+        let register = &mut self.lanes[lane];
+        if self.rank > *register {
+            *register = self.rank;
+        }
+    }
+}
+
+/// One HyperLogLog sketch per lane, interleaved by register (see the module docs).
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) struct HyperLogLog {
+pub(crate) struct Sketches {
+    /// Bytes from one register to the next: the lane count rounded up to a group.
+    stride: usize,
     registers: Box<[u8]>,
 }
 
-impl std::fmt::Debug for HyperLogLog {
+impl std::fmt::Debug for Sketches {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HyperLogLog")
-            .field("estimate", &self.estimate())
+        f.debug_struct("Sketches")
+            .field("lanes", &self.stride)
             .finish()
     }
 }
 
-impl HyperLogLog {
-    /// An empty sketch.
-    pub(crate) fn new() -> HyperLogLog {
-        HyperLogLog {
-            registers: vec![0; HLL_REGISTERS].into_boxed_slice(),
+impl Sketches {
+    /// `lanes` empty sketches.
+    pub(crate) fn new(lanes: usize) -> Sketches {
+        let stride = lanes.max(1).next_multiple_of(LANE_GROUP);
+        Sketches {
+            stride,
+            registers: vec![0; HLL_REGISTERS * stride].into_boxed_slice(),
         }
     }
 
-    /// Adds an already well-mixed 64-bit hash (see [`mix64`]).
+    /// The register `mark` picks, in every lane: a record marks the sketches of all
+    /// its windows through one of these.
     #[inline]
-    pub(crate) fn insert_hash(&mut self, hash: u64) {
-        let index = (hash >> (64 - HLL_PRECISION_BITS)) as usize;
-        // The guard bit caps the rank at 64 - p + 1 when the remaining bits are zero.
-        let rest = (hash << HLL_PRECISION_BITS) | (1 << (HLL_PRECISION_BITS - 1));
-        let rank = rest.leading_zeros() as u8 + 1;
-        let register = &mut self.registers[index];
-        if rank > *register {
-            *register = rank;
+    pub(crate) fn register(&mut self, mark: Mark) -> Register<'_> {
+        let start = usize::from(mark.register) * self.stride;
+        Register {
+            lanes: &mut self.registers[start..start + self.stride],
+            rank: mark.rank,
         }
     }
 
-    /// The estimated number of distinct keys added, rounded to the nearest integer.
-    pub(crate) fn estimate(&self) -> u64 {
+    fn lane(&self, lane: usize) -> impl Iterator<Item = u8> + '_ {
+        self.registers[lane..].iter().step_by(self.stride).copied()
+    }
+
+    /// The estimated number of distinct keys in `lane`, rounded to the nearest
+    /// integer.
+    pub(crate) fn estimate(&self, lane: usize) -> u64 {
         let m = HLL_REGISTERS as f64;
         let mut sum = 0.0;
         let mut zeros = 0u32;
-        for &register in self.registers.iter() {
+        // Registers are summed in index order, so the estimate is bit-for-bit stable.
+        for register in self.lane(lane) {
             sum += INVERSE_POWERS[usize::from(register)];
             zeros += u32::from(register == 0);
         }
@@ -84,25 +144,29 @@ impl HyperLogLog {
         estimate.round() as u64
     }
 
-    /// Forgets every key, keeping the allocation.
-    pub(crate) fn clear(&mut self) {
-        self.registers.fill(0);
-    }
-
-    /// The registers, for checkpoints.
-    pub(crate) fn registers(&self) -> &[u8] {
-        &self.registers
-    }
-
-    /// Rebuilds a sketch from checkpointed registers; `None` if they are not a sketch.
-    pub(crate) fn from_registers(registers: &[u8]) -> Option<HyperLogLog> {
-        let rank_max = (64 - HLL_PRECISION_BITS + 1) as u8;
-        if registers.len() != HLL_REGISTERS || registers.iter().any(|&r| r > rank_max) {
-            return None;
+    /// Forgets every key of `lane`.
+    pub(crate) fn clear(&mut self, lane: usize) {
+        for register in self.registers[lane..].iter_mut().step_by(self.stride) {
+            *register = 0;
         }
-        Some(HyperLogLog {
-            registers: registers.into(),
-        })
+    }
+
+    /// The registers of `lane`, in index order, for checkpoints.
+    pub(crate) fn registers(&self, lane: usize) -> Vec<u8> {
+        self.lane(lane).collect()
+    }
+
+    /// Sets the registers of `lane` from a checkpoint; false (and nothing changed) if
+    /// they are not a sketch.
+    pub(crate) fn restore(&mut self, lane: usize, registers: &[u8]) -> bool {
+        if registers.len() != HLL_REGISTERS || registers.iter().any(|&r| r > RANK_MAX) {
+            return false;
+        }
+        let lanes = self.registers[lane..].iter_mut().step_by(self.stride);
+        for (register, &value) in lanes.zip(registers) {
+            *register = value;
+        }
+        true
     }
 }
 
@@ -122,44 +186,64 @@ pub(crate) fn mix64(mut key: u64) -> u64 {
 mod tests {
     use super::*;
 
+    impl Sketches {
+        fn insert(&mut self, lane: usize, mark: Mark) {
+            self.register(mark).raise(lane);
+        }
+    }
+
     #[test]
     fn small_sets_are_counted_exactly() {
-        let mut sketch = HyperLogLog::new();
-        assert_eq!(sketch.estimate(), 0);
+        let mut sketches = Sketches::new(3);
+        assert_eq!(sketches.estimate(1), 0);
         for key in [1u64, 2, 3, 2, 1] {
-            sketch.insert_hash(mix64(key));
+            sketches.insert(1, Mark::of(mix64(key)));
         }
-        assert_eq!(sketch.estimate(), 3);
-        sketch.clear();
-        assert_eq!(sketch.estimate(), 0);
+        assert_eq!(sketches.estimate(1), 3);
+        assert_eq!(sketches.estimate(0), 0, "lanes are separate");
+        assert_eq!(sketches.estimate(2), 0, "lanes are separate");
+        sketches.clear(1);
+        assert_eq!(sketches.estimate(1), 0);
     }
 
     #[test]
     fn estimates_within_three_standard_errors() {
         for distinct in [20_000u64, 100_000, 1_000_000] {
-            let mut sketch = HyperLogLog::new();
+            let mut sketches = Sketches::new(20);
             for key in 0..distinct {
                 // Each key twice: duplicates must not count.
-                sketch.insert_hash(mix64(key * 7 + 1));
-                sketch.insert_hash(mix64(key * 7 + 1));
+                sketches.insert(17, Mark::of(mix64(key * 7 + 1)));
+                sketches.insert(17, Mark::of(mix64(key * 7 + 1)));
             }
-            let estimate = sketch.estimate() as f64;
+            let estimate = sketches.estimate(17) as f64;
             let error = (estimate - distinct as f64).abs() / distinct as f64;
             let bound = 3.0 * HLL_STANDARD_ERROR_PPM as f64 / 1e6;
             assert!(
                 error < bound,
                 "{distinct}: estimate {estimate}, error {error}"
             );
+            assert_eq!(sketches.estimate(16), 0);
         }
     }
 
     #[test]
     fn registers_round_trip_and_reject_garbage() {
-        let mut sketch = HyperLogLog::new();
-        sketch.insert_hash(mix64(42));
-        let back = HyperLogLog::from_registers(sketch.registers()).expect("valid");
-        assert_eq!(back, sketch);
-        assert!(HyperLogLog::from_registers(&[0; 10]).is_none());
-        assert!(HyperLogLog::from_registers(&[200; HLL_REGISTERS]).is_none());
+        let mut sketches = Sketches::new(2);
+        sketches.insert(1, Mark::of(mix64(42)));
+        let registers = sketches.registers(1);
+        assert_eq!(registers.len(), HLL_REGISTERS);
+        let mut back = Sketches::new(2);
+        assert!(back.restore(1, &registers));
+        assert_eq!(back, sketches);
+        assert!(!back.restore(0, &[0; 10]));
+        assert!(!back.restore(0, &[200; HLL_REGISTERS]));
+        assert_eq!(back.estimate(0), 0, "a refused restore changes nothing");
+    }
+
+    #[test]
+    fn ranks_stay_within_a_register() {
+        assert_eq!(Mark::of(0).rank, RANK_MAX);
+        assert_eq!(Mark::of(u64::MAX).rank, 1);
+        assert_eq!(Mark::of(u64::MAX).register as usize, HLL_REGISTERS - 1);
     }
 }

@@ -56,9 +56,13 @@
 //! once, when a window becomes final), never per record.
 
 mod hll;
+mod ingest;
 mod intern;
+mod lanes;
 mod query;
 mod record;
+mod route;
+mod session;
 mod snapshot;
 mod state;
 mod window;
@@ -78,16 +82,15 @@ pub use snapshot::{
 pub use state::STATE_FORMAT_VERSION;
 pub use window::{ORDER_VALUE_MAX, SEARCH_LATENCY_US_MAX, WindowKind, WindowStats};
 
-use hll::mix64;
-use intern::{
-    CurrencyInterner, FastMap, PairInterner, ProductInterner, QueryInterner, UNTRACKED, fast_map,
-};
+use intern::{CurrencyInterner, FastMap, PairInterner, ProductInterner, QueryInterner, fast_map};
+use lanes::Lanes;
 use query::window_ref;
 use serde::{Deserialize, Serialize};
-use snapshot::{Names, timestamp};
-use window::{Action, Clock, Prepared, PreparedLine, WindowSet};
+use session::{SESSION_SWEEP_MS, SessionState};
+use snapshot::Tables;
+use window::{PreparedLine, WindowSet};
 
-use crate::model::{Timestamp, UserId};
+use crate::model::Timestamp;
 
 /// Largest out-of-orderness bound accepted (one hour).
 pub const OUT_OF_ORDERNESS_MS_MAX: u64 = 3_600_000;
@@ -249,23 +252,19 @@ pub struct AnalyticsStats {
     pub sessions: u64,
 }
 
-/// A session's life so far, for anomalies. Kept to 32 bytes: ingest looks one up
-/// per record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct SessionState {
-    pub(crate) first_ms: i64,
-    pub(crate) last_ms: i64,
-    /// The last user seen in the session (meaningful with [`SESSION_HAS_USER`]).
-    pub(crate) user_raw: u64,
-    pub(crate) events: u32,
-    /// [`SESSION_BURST_REPORTED`], [`SESSION_LONG_REPORTED`], [`SESSION_HAS_USER`].
-    pub(crate) flags: u8,
+/// What one [`Analytics::ingest_events`] did, summed over the batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// Events that were analytics input (the rest, catalog and stock events for
+    /// instance, are skipped).
+    pub records: u64,
+    /// Window updates made.
+    pub windows_updated: u64,
+    /// Window updates refused as too late.
+    pub windows_dropped: u64,
+    /// Records refused outright (event time after [`EVENT_TIME_MS_MAX`]).
+    pub rejected: u64,
 }
-
-const _: () = assert!(std::mem::size_of::<SessionState>() == 32);
-const SESSION_BURST_REPORTED: u8 = 1;
-const SESSION_LONG_REPORTED: u8 = 2;
-const SESSION_HAS_USER: u8 = 4;
 
 /// The streaming windows and everything derived from them. See the module docs for
 /// the definitions of time.
@@ -284,6 +283,8 @@ pub struct Analytics {
     currencies: CurrencyInterner,
     queries: QueryInterner,
     sets: Vec<WindowSet>,
+    /// Per-product counts and sketches of every slot of every set.
+    lanes: Lanes,
     sessions: FastMap<u64, SessionState>,
     anomalies: VecDeque<Anomaly>,
     rejected: u64,
@@ -291,13 +292,16 @@ pub struct Analytics {
     untracked_sessions: u64,
     /// Scratch for the lines of the order being ingested.
     lines: Vec<PreparedLine>,
-    /// Scratch for windows whose failed payments just passed the maximum: (start,
-    /// failures).
-    bursts: Vec<(i64, u64)>,
+    /// Where records of the current pane go, and their plain counts not yet added.
+    route: route::Route,
+    /// Scratch for windows whose failed payments just passed the maximum: (position
+    /// among the route's targets, failures).
+    bursts: Vec<(usize, u64)>,
+    /// Scratch for the normalized text of the search being ingested.
+    query: String,
+    /// Session work of the records ingested since the last [`Analytics::flush`].
+    pending: session::Pending,
 }
-
-/// The time between session-table sweeps, in event time.
-const SESSION_SWEEP_MS: i64 = 60_000;
 
 impl Analytics {
     /// Empty windows with `config`.
@@ -305,18 +309,18 @@ impl Analytics {
         config.validate()?;
         let bound_ms = config.out_of_orderness_ms as i64;
         let lateness_ms = config.allowed_lateness_ms as i64;
-        let sets = WindowKind::ALL
-            .iter()
-            .map(|&kind| {
-                let size = kind.size_ms() as i64;
-                let slide = kind.slide_ms() as i64;
-                // Live windows start within (max − bound − lateness − size, max]: that
-                // span in slides, plus one, never wraps onto a live slot.
-                let ring = ((bound_ms + lateness_ms + size) / slide + 2) as usize;
-                let history = (config.history_ms / kind.slide_ms()).max(1) as usize;
-                WindowSet::new(kind, ring, history)
-            })
-            .collect();
+        let mut sets = Vec::with_capacity(WindowKind::ALL.len());
+        let mut lanes = 0;
+        for kind in WindowKind::ALL {
+            let size = kind.size_ms() as i64;
+            let slide = kind.slide_ms() as i64;
+            // Live windows start within (max − bound − lateness − size, max]: that span
+            // in slides, plus one, never wraps onto a live slot.
+            let ring = ((bound_ms + lateness_ms + size) / slide + 2) as usize;
+            let history = (config.history_ms / kind.slide_ms()).max(1) as usize;
+            sets.push(WindowSet::new(kind, ring, lanes, history));
+            lanes += ring;
+        }
         Ok(Analytics {
             bound_ms,
             lateness_ms,
@@ -329,13 +333,17 @@ impl Analytics {
             currencies: CurrencyInterner::default(),
             queries: QueryInterner::new(config.queries_max),
             sets,
+            lanes: Lanes::new(lanes),
             sessions: fast_map(config.sessions_max.min(1 << 16)),
             anomalies: VecDeque::new(),
             rejected: 0,
             untracked_keys: 0,
             untracked_sessions: 0,
             lines: Vec::with_capacity(ORDER_LINES_MAX),
+            route: route::Route::default(),
             bursts: Vec::new(),
+            query: String::with_capacity(QUERY_CHARS_MAX * 4),
+            pending: session::Pending::default(),
             config,
         })
     }
@@ -345,64 +353,13 @@ impl Analytics {
         &self.config
     }
 
-    /// Counts one record in every window it belongs to.
-    pub fn ingest(&mut self, record: &Record) -> IngestOutcome {
-        if record.at_ms > EVENT_TIME_MS_MAX {
-            self.rejected += 1;
-            return IngestOutcome {
-                rejected: true,
-                ..IngestOutcome::default()
-            };
-        }
-        let at_ms = record.at_ms as i64;
-        if at_ms > self.max_event_ms {
-            self.max_event_ms = at_ms;
-            self.raise_watermark(at_ms - self.bound_ms);
-        }
-        let prepared = self.prepare(record);
-        let mut outcome = IngestOutcome::default();
-        for position in 0..self.sets.len() {
-            let set = &mut self.sets[position];
-            let clock = Clock {
-                watermark_ms: self.watermark_ms,
-                lateness_ms: self.lateness_ms,
-                failures_max: self.config.payment_failures_max,
-            };
-            let result = set.ingest(at_ms, clock, &prepared, &self.lines, &mut self.bursts);
-            outcome.windows_updated += result.updated;
-            outcome.windows_dropped += result.dropped;
-            if let Some(due) = result.opened_due_ms {
-                self.next_due_ms = self.next_due_ms.min(due);
-            }
-            let kind = set.kind;
-            for (start, count) in std::mem::take(&mut self.bursts) {
-                self.report_anomaly(Anomaly {
-                    kind: AnomalyKind::PaymentFailureBurst,
-                    at: timestamp(at_ms),
-                    session: None,
-                    user_id: None,
-                    window: Some(WindowSpan {
-                        kind,
-                        start: timestamp(start),
-                        end: timestamp(start + kind.size_ms() as i64),
-                    }),
-                    count,
-                    duration_ms: 0,
-                });
-            }
-        }
-        if let Some(session) = record.session {
-            self.observe_session(session, at_ms, record.user);
-        }
-        outcome
-    }
-
     /// Raises the watermark to `to_ms` if that is later, firing and finalizing the
     /// windows it passes. For when input stops: with no records the watermark would
     /// otherwise stand still and the last windows would never become final (the
     /// embedding program calls this with, say, wall time − the out-of-orderness bound).
     pub fn advance_watermark(&mut self, to_ms: u64) {
         self.raise_watermark(to_ms.min(EVENT_TIME_MS_MAX) as i64);
+        self.flush();
     }
 
     fn raise_watermark(&mut self, to_ms: i64) {
@@ -411,91 +368,13 @@ impl Analytics {
         }
         self.watermark_ms = to_ms;
         if to_ms >= self.next_due_ms {
+            self.route.settle(&mut self.sets);
             self.process_watermark();
         }
         if to_ms >= self.next_session_sweep_ms {
-            self.sweep_sessions();
+            self.pending.sweep(to_ms);
+            self.next_session_sweep_ms = to_ms.saturating_add(SESSION_SWEEP_MS);
         }
-    }
-
-    fn prepare(&mut self, record: &Record) -> Prepared {
-        self.lines.clear();
-        let action = match &record.kind {
-            RecordKind::ProductView { product } => Action::View(self.product(*product)),
-            RecordKind::AddToCart { product, .. } => Action::AddToCart(self.product(*product)),
-            RecordKind::RemoveFromCart { .. } => Action::RemoveFromCart,
-            RecordKind::CheckoutStarted => Action::Checkout,
-            RecordKind::OrderPlaced {
-                total, lines, paid, ..
-            } => {
-                for line in lines.iter().take(ORDER_LINES_MAX) {
-                    let product = self.product(line.product);
-                    let currency = self.currencies.intern(line.amount.currency);
-                    let pair = if product == UNTRACKED {
-                        UNTRACKED
-                    } else {
-                        let pair = self.pairs.intern(product, currency);
-                        self.untracked(pair)
-                    };
-                    self.lines.push(PreparedLine {
-                        product,
-                        pair,
-                        units: line.quantity,
-                        amount: line.amount.amount,
-                    });
-                }
-                Action::Placed {
-                    currency: self.currencies.intern(total.currency),
-                    total: total.amount,
-                    paid: *paid,
-                }
-            }
-            RecordKind::OrderPaid { amount, .. } => Action::Paid {
-                currency: self.currencies.intern(amount.currency),
-                amount: amount.amount,
-            },
-            RecordKind::OrderCancelled { .. } => Action::Cancelled,
-            RecordKind::OrderRefunded { amount, .. } => Action::Refunded {
-                currency: self.currencies.intern(amount.currency),
-                amount: amount.amount,
-            },
-            RecordKind::PaymentFailed { amount } => Action::PaymentFailed {
-                currency: self.currencies.intern(amount.currency),
-                amount: amount.amount,
-            },
-            RecordKind::Search {
-                query,
-                results,
-                took_us,
-            } => {
-                let index = self.queries.intern(query);
-                Action::Search {
-                    query: self.untracked(index),
-                    zero: *results == 0,
-                    took_us: *took_us,
-                }
-            }
-            RecordKind::UserRegistered => Action::Registered,
-            RecordKind::UserLoggedIn => Action::LoggedIn,
-            RecordKind::PageView => Action::PageView,
-        };
-        Prepared {
-            user_hash: record.user.map(|user| mix64(user.raw())),
-            session_hash: record.session.map(|session| mix64(session.raw())),
-            action,
-        }
-    }
-
-    #[inline]
-    fn product(&mut self, product: crate::model::ProductId) -> u32 {
-        let index = self.products.intern(product);
-        self.untracked(index)
-    }
-
-    #[inline]
-    fn untracked(&mut self, index: u32) -> u32 {
-        self.untracked_keys += u64::from(index == UNTRACKED);
-        index
     }
 
     fn report_anomaly(&mut self, anomaly: Anomaly) {
@@ -505,79 +384,13 @@ impl Analytics {
         self.anomalies.push_back(anomaly);
     }
 
-    fn observe_session(&mut self, session: SessionKey, at_ms: i64, user: Option<UserId>) {
-        let table_full = self.sessions.len() >= self.config.sessions_max;
-        let state = match self.sessions.get_mut(&session.raw()) {
-            Some(state) => state,
-            None if table_full => {
-                self.untracked_sessions += 1;
-                return;
-            }
-            None => self.sessions.entry(session.raw()).or_insert(SessionState {
-                first_ms: at_ms,
-                last_ms: at_ms,
-                user_raw: 0,
-                events: 0,
-                flags: 0,
-            }),
-        };
-        state.events = state.events.saturating_add(1);
-        state.first_ms = state.first_ms.min(at_ms);
-        state.last_ms = state.last_ms.max(at_ms);
-        if let Some(user) = user {
-            state.user_raw = user.raw();
-            state.flags |= SESSION_HAS_USER;
-        }
-        let duration_ms = (state.last_ms - state.first_ms) as u64;
-        let burst = u64::from(state.events) > self.config.session_events_max
-            && state.flags & SESSION_BURST_REPORTED == 0;
-        let long = duration_ms > self.config.session_duration_ms_max
-            && state.flags & SESSION_LONG_REPORTED == 0;
-        if !burst && !long {
-            return;
-        }
-        if burst {
-            state.flags |= SESSION_BURST_REPORTED;
-        }
-        if long {
-            state.flags |= SESSION_LONG_REPORTED;
-        }
-        let events = u64::from(state.events);
-        let user_id =
-            (state.flags & SESSION_HAS_USER != 0).then(|| UserId::from_raw(state.user_raw));
-        let kinds = [
-            (burst, AnomalyKind::SessionEventBurst),
-            (long, AnomalyKind::LongSession),
-        ];
-        for (seen, kind) in kinds {
-            if seen {
-                self.report_anomaly(Anomaly {
-                    kind,
-                    at: timestamp(at_ms),
-                    session: Some(format!("{:016x}", session.raw())),
-                    user_id,
-                    window: None,
-                    count: events,
-                    duration_ms,
-                });
-            }
-        }
-    }
-
-    fn sweep_sessions(&mut self) {
-        let horizon = self
-            .watermark_ms
-            .saturating_sub(self.config.session_gap_ms as i64);
-        self.sessions.retain(|_, state| state.last_ms >= horizon);
-        self.next_session_sweep_ms = self.watermark_ms.saturating_add(SESSION_SWEEP_MS);
-    }
-
-    fn names(&self) -> Names<'_> {
-        Names {
+    fn tables(&self) -> Tables<'_> {
+        Tables {
             products: &self.products,
             pairs: &self.pairs,
             currencies: &self.currencies,
             queries: &self.queries,
+            lanes: &self.lanes,
         }
     }
 
@@ -586,13 +399,8 @@ impl Analytics {
     fn process_watermark(&mut self) {
         let watermark = self.watermark_ms;
         let lateness = self.lateness_ms;
-        let names = Names {
-            products: &self.products,
-            pairs: &self.pairs,
-            currencies: &self.currencies,
-            queries: &self.queries,
-        };
         let mut next_due = i64::MAX;
+        self.route.invalidate();
         for set in &mut self.sets {
             let mut order: Vec<usize> = (0..set.slots.len())
                 .filter(|&i| set.slots[i].as_ref().is_some_and(|slot| slot.live))
@@ -610,9 +418,16 @@ impl Analytics {
                     set.stats.fired += 1;
                 }
                 if watermark >= last_ms + lateness {
+                    let tables = Tables {
+                        products: &self.products,
+                        pairs: &self.pairs,
+                        currencies: &self.currencies,
+                        queries: &self.queries,
+                        lanes: &self.lanes,
+                    };
                     let window = window_ref(kind, slot, true);
-                    let report = snapshot::report(slot, window, TOP_K_MAX, names);
-                    slot.reset();
+                    let report = snapshot::report(slot, window, TOP_K_MAX, tables);
+                    slot.reset(&mut self.lanes);
                     set.stats.finalized += 1;
                     set.push_history(report);
                 } else {

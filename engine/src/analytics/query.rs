@@ -1,7 +1,7 @@
 //! The query side: window totals, reports, rankings, the funnel, search analytics,
 //! anomalies and counters, read from live slots or from the history of final windows.
 
-use super::snapshot::{self, Names, WindowRef, timestamp};
+use super::snapshot::{self, Tables, WindowRef, timestamp};
 use super::window::{Slot, WindowKind, WindowSet};
 use super::{
     Analytics, AnalyticsStats, Anomaly, Distribution, FunnelReport, RankBy, SearchReport,
@@ -32,7 +32,7 @@ impl Analytics {
             Some(slot) => Some(snapshot::totals(
                 slot,
                 window_ref(kind, slot, false),
-                self.names(),
+                self.tables(),
             )),
             None => self
                 .set(kind)
@@ -57,7 +57,7 @@ impl Analytics {
         for slot in set.live_slots() {
             let window = window_ref(kind, slot, false);
             if overlaps(window.start.as_millis()) {
-                windows.push(snapshot::totals(slot, window, self.names()));
+                windows.push(snapshot::totals(slot, window, self.tables()));
             }
         }
         let excess = windows.len().saturating_sub(WINDOWS_LIST_MAX);
@@ -88,7 +88,7 @@ impl Analytics {
             .find(|slot| contains(slot.start_ms));
         if let Some(slot) = live {
             let window = window_ref(kind, slot, false);
-            return Some(snapshot::report(slot, window, TOP_K_MAX, self.names()));
+            return Some(snapshot::report(slot, window, TOP_K_MAX, self.tables()));
         }
         set.history
             .iter()
@@ -108,13 +108,13 @@ impl Analytics {
     ) -> Option<TopProducts> {
         let limit = limit.clamp(1, TOP_K_MAX);
         if let Some(slot) = self.latest_slot(kind) {
-            let names = self.names();
+            let tables = self.tables();
             let currency = match by {
-                RankBy::Revenue => currency.or_else(|| busiest_currency(slot, names)),
+                RankBy::Revenue => currency.or_else(|| busiest_currency(slot, tables)),
                 RankBy::Views | RankBy::Purchases => None,
             };
             let index = currency.and_then(|c| {
-                names
+                tables
                     .currencies
                     .currencies()
                     .iter()
@@ -123,7 +123,7 @@ impl Analytics {
             });
             let data = match (by, index) {
                 (RankBy::Revenue, None) => Vec::new(),
-                _ => snapshot::rank_products(slot, by, index, limit, names),
+                _ => snapshot::rank_products(slot, by, index, limit, tables),
             };
             return Some(TopProducts {
                 window: window_ref(kind, slot, false),
@@ -176,13 +176,13 @@ impl Analytics {
     pub fn search(&self, kind: WindowKind, limit: usize) -> Option<SearchReport> {
         let limit = limit.clamp(1, TOP_K_MAX);
         if let Some(slot) = self.latest_slot(kind) {
-            let names = self.names();
+            let tables = self.tables();
             return Some(SearchReport {
                 window: window_ref(kind, slot, false),
                 searches: slot.counts.searches,
                 zero_result_searches: slot.counts.zero_result_searches,
-                top_queries: snapshot::rank_queries(slot, false, limit, names),
-                zero_result_queries: snapshot::rank_queries(slot, true, limit, names),
+                top_queries: snapshot::rank_queries(slot, false, limit, tables),
+                zero_result_queries: snapshot::rank_queries(slot, true, limit, tables),
                 latency_us: Distribution::of(&slot.search_latency_us),
             });
         }
@@ -232,12 +232,12 @@ pub(super) fn window_ref(kind: WindowKind, slot: &Slot, is_final: bool) -> Windo
 }
 
 /// The currency with the most orders in `slot` (ties to the lower code).
-fn busiest_currency(slot: &Slot, names: Names<'_>) -> Option<Currency> {
+fn busiest_currency(slot: &Slot, tables: Tables<'_>) -> Option<Currency> {
     slot.currencies
         .iter()
         .enumerate()
         .filter(|(_, agg)| agg.sums.present)
-        .map(|(index, agg)| (agg.sums.orders, names.currencies.currency(index as u8)))
+        .map(|(index, agg)| (agg.sums.orders, tables.currencies.currency(index as u8)))
         .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
         .map(|(_, currency)| currency)
 }

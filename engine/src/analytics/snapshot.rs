@@ -2,11 +2,14 @@
 //! built from window state. Finalized windows keep their [`WindowReport`], so the
 //! history is cheap to read and survives checkpoints.
 
+use std::collections::BinaryHeap;
+
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use super::intern::{CurrencyInterner, PairInterner, ProductInterner, QueryInterner};
-use super::window::{Slot, WindowKind};
+use super::lanes::Lanes;
+use super::window::{QueryCounts, Slot, WindowKind};
 use crate::model::{Currency, Money, ProductId, Timestamp, UserId};
 
 /// The most entries of any ranking (top products, top queries) a query returns, and
@@ -362,16 +365,18 @@ pub(crate) fn timestamp(ms: i64) -> Timestamp {
     Timestamp::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
-/// Borrowed interners, to turn dense indexes back into ids.
+/// What a slot's dense indexes and lane mean, borrowed: the interners that turn
+/// indexes back into ids, and the lanes that hold per-product counts and sketches.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Names<'a> {
+pub(crate) struct Tables<'a> {
     pub(crate) products: &'a ProductInterner,
     pub(crate) pairs: &'a PairInterner,
     pub(crate) currencies: &'a CurrencyInterner,
     pub(crate) queries: &'a QueryInterner,
+    pub(crate) lanes: &'a Lanes,
 }
 
-pub(crate) fn totals(slot: &Slot, window: WindowRef, names: Names<'_>) -> WindowTotals {
+pub(crate) fn totals(slot: &Slot, window: WindowRef, tables: Tables<'_>) -> WindowTotals {
     let counts = &slot.counts;
     let currencies = slot
         .currencies
@@ -379,7 +384,7 @@ pub(crate) fn totals(slot: &Slot, window: WindowRef, names: Names<'_>) -> Window
         .enumerate()
         .filter(|(_, agg)| agg.sums.present)
         .map(|(index, agg)| {
-            let currency = names.currencies.currency(index as u8);
+            let currency = tables.currencies.currency(index as u8);
             let sums = &agg.sums;
             let money = |amount| Money::new(amount, currency);
             CurrencyTotals {
@@ -413,8 +418,8 @@ pub(crate) fn totals(slot: &Slot, window: WindowRef, names: Names<'_>) -> Window
         signups: counts.signups,
         logins: counts.logins,
         page_views: counts.page_views,
-        unique_users: slot.users.estimate(),
-        unique_sessions: slot.sessions.estimate(),
+        unique_users: tables.lanes.users.estimate(slot.lane.index),
+        unique_sessions: tables.lanes.sessions.estimate(slot.lane.index),
         currencies,
         funnel: Funnel::of([
             counts.views,
@@ -426,14 +431,18 @@ pub(crate) fn totals(slot: &Slot, window: WindowRef, names: Names<'_>) -> Window
     }
 }
 
-/// A slot's revenue lines `(product, currency, amount)`, sorted, for lookups.
-fn revenue_lines(slot: &Slot, names: Names<'_>) -> Vec<(u32, u8, u64)> {
+/// The revenue lines `(product, currency, amount)` of `products` (sorted), sorted:
+/// the revenue their stats list, found in one pass over the slot's pairs.
+fn revenue_of(slot: &Slot, products: &[u32], tables: Tables<'_>) -> Vec<(u32, u8, u64)> {
     let mut lines: Vec<(u32, u8, u64)> = slot
         .touched_pairs
         .iter()
-        .map(|&pair| {
-            let (product, currency) = names.pairs.pair(pair);
-            (product, currency, slot.pair_revenue[pair as usize])
+        .filter_map(|&pair| {
+            let (product, currency) = tables.pairs.pair(pair);
+            products
+                .binary_search(&product)
+                .is_ok()
+                .then(|| (product, currency, slot.pair_revenue[pair as usize]))
         })
         .collect();
     lines.sort_unstable();
@@ -444,17 +453,17 @@ fn product_stats(
     slot: &Slot,
     product: u32,
     revenue: &[(u32, u8, u64)],
-    names: Names<'_>,
+    tables: Tables<'_>,
 ) -> ProductStats {
-    let counts = slot.products.get(product);
+    let counts = tables.lanes.products.get(product, slot.lane);
     let first = revenue.partition_point(|line| line.0 < product);
     let revenue = revenue[first..]
         .iter()
         .take_while(|line| line.0 == product)
-        .map(|&(_, currency, amount)| Money::new(amount, names.currencies.currency(currency)))
+        .map(|&(_, currency, amount)| Money::new(amount, tables.currencies.currency(currency)))
         .collect();
     ProductStats {
-        product_id: names.products.id(product),
+        product_id: tables.products.id(product),
         views: u64::from(counts.views),
         add_to_carts: u64::from(counts.add_to_carts),
         orders: u64::from(counts.orders),
@@ -464,27 +473,115 @@ fn product_stats(
     }
 }
 
-/// The `limit` best of `candidates` by `score` (higher first, zero scores left out),
-/// ties to the lower product id.
-fn top<F: Fn(u32) -> u64>(
-    candidates: &[u32],
-    limit: usize,
-    names: Names<'_>,
-    score: F,
-) -> Vec<u32> {
-    let mut scored: Vec<(u64, ProductId, u32)> = candidates
-        .iter()
-        .map(|&index| (score(index), names.products.id(index), index))
-        .filter(|entry| entry.0 > 0)
-        .collect();
-    let order =
-        |a: &(u64, ProductId, u32), b: &(u64, ProductId, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
-    if scored.len() > limit && limit > 0 {
-        scored.select_nth_unstable_by(limit - 1, order);
+/// A product in a ranking: its score and, for ties, its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Ranked {
+    score: u64,
+    id: ProductId,
+    index: u32,
+}
+
+impl Ord for Ranked {
+    /// Worse is greater, so a max-heap of entries keeps its worst entry on top.
+    fn cmp(&self, other: &Ranked) -> std::cmp::Ordering {
+        other.score.cmp(&self.score).then(self.id.cmp(&other.id))
     }
-    scored.truncate(limit);
-    scored.sort_unstable_by(order);
-    scored.into_iter().map(|entry| entry.2).collect()
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Ranked) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The `limit` best products offered, by score (higher first, zero scores left out),
+/// ties to the lower product id. Keeps `limit` entries, so ranking a window costs one
+/// read of each product's score and no allocation per product; ids are looked up
+/// only for products that make it past the worst entry kept.
+struct Best<'a> {
+    limit: usize,
+    heap: BinaryHeap<Ranked>,
+    tables: Tables<'a>,
+}
+
+impl<'a> Best<'a> {
+    fn new(limit: usize, tables: Tables<'a>) -> Best<'a> {
+        Best {
+            limit,
+            heap: BinaryHeap::with_capacity(limit.min(TOP_K_MAX) + 1),
+            tables,
+        }
+    }
+
+    #[inline]
+    fn offer(&mut self, index: u32, score: u64) {
+        if score == 0 || self.limit == 0 {
+            return;
+        }
+        if self.heap.len() < self.limit {
+            let id = self.tables.products.id(index);
+            self.heap.push(Ranked { score, id, index });
+            return;
+        }
+        let Some(mut worst) = self.heap.peek_mut() else {
+            return;
+        };
+        if score < worst.score {
+            return;
+        }
+        let id = self.tables.products.id(index);
+        if score == worst.score && id > worst.id {
+            return;
+        }
+        *worst = Ranked { score, id, index };
+    }
+
+    /// The entries kept, best first.
+    fn ranked(self) -> Vec<u32> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|entry| entry.index)
+            .collect()
+    }
+}
+
+/// The best products of `slot` by views.
+fn rank_views(slot: &Slot, limit: usize, tables: Tables<'_>) -> Vec<u32> {
+    let mut best = Best::new(limit, tables);
+    for &index in &slot.products.all {
+        best.offer(
+            index,
+            u64::from(tables.lanes.products.views(index, slot.lane)),
+        );
+    }
+    best.ranked()
+}
+
+/// The best products of `slot` by units bought; the order count only breaks ties
+/// between equal unit counts. Only ordered products can score.
+fn rank_purchases(slot: &Slot, limit: usize, tables: Tables<'_>) -> Vec<u32> {
+    let mut best = Best::new(limit, tables);
+    for &index in &slot.products.ordered {
+        let counts = tables.lanes.products.get(index, slot.lane);
+        best.offer(
+            index,
+            (u64::from(counts.units) << 32) | u64::from(counts.orders),
+        );
+    }
+    best.ranked()
+}
+
+/// The best products of `slot` by revenue in `currency`.
+fn rank_revenue(slot: &Slot, currency: u8, limit: usize, tables: Tables<'_>) -> Vec<u32> {
+    let mut best = Best::new(limit, tables);
+    for &pair in &slot.touched_pairs {
+        let (product, pair_currency) = tables.pairs.pair(pair);
+        if pair_currency == currency {
+            best.offer(product, slot.pair_revenue[pair as usize]);
+        }
+    }
+    best.ranked()
 }
 
 pub(crate) fn rank_products(
@@ -492,37 +589,31 @@ pub(crate) fn rank_products(
     by: RankBy,
     currency: Option<u8>,
     limit: usize,
-    names: Names<'_>,
+    tables: Tables<'_>,
 ) -> Vec<ProductStats> {
-    let revenue = revenue_lines(slot, names);
-    let counts = |index: u32| slot.products.get(index);
     let ranked = match by {
-        RankBy::Views => top(&slot.products.touched, limit, names, |i| {
-            u64::from(counts(i).views)
-        }),
-        // Units first; the order count only breaks ties between equal unit counts.
-        RankBy::Purchases => top(&slot.products.touched, limit, names, |i| {
-            (u64::from(counts(i).units) << 32) | u64::from(counts(i).orders)
-        }),
-        RankBy::Revenue => {
-            let Some(currency) = currency else {
-                return Vec::new();
-            };
-            let in_currency: Vec<(u32, u64)> = revenue
-                .iter()
-                .filter(|line| line.1 == currency)
-                .map(|line| (line.0, line.2))
-                .collect();
-            let products: Vec<u32> = in_currency.iter().map(|line| line.0).collect();
-            top(&products, limit, names, |i| {
-                let at = in_currency.partition_point(|line| line.0 < i);
-                in_currency[at].1
-            })
-        }
+        RankBy::Views => rank_views(slot, limit, tables),
+        RankBy::Purchases => rank_purchases(slot, limit, tables),
+        RankBy::Revenue => match currency {
+            Some(currency) => rank_revenue(slot, currency, limit, tables),
+            None => return Vec::new(),
+        },
     };
+    let mut winners = ranked.clone();
+    winners.sort_unstable();
+    let revenue = revenue_of(slot, &winners, tables);
+    stats(slot, &ranked, &revenue, tables)
+}
+
+fn stats(
+    slot: &Slot,
+    ranked: &[u32],
+    revenue: &[(u32, u8, u64)],
+    tables: Tables<'_>,
+) -> Vec<ProductStats> {
     ranked
-        .into_iter()
-        .map(|index| product_stats(slot, index, &revenue, names))
+        .iter()
+        .map(|&index| product_stats(slot, index, revenue, tables))
         .collect()
 }
 
@@ -530,64 +621,78 @@ pub(crate) fn rank_queries(
     slot: &Slot,
     zero_results_only: bool,
     limit: usize,
-    names: Names<'_>,
+    tables: Tables<'_>,
 ) -> Vec<QueryStats> {
-    let mut queries: Vec<QueryStats> = slot
+    let mut queries: Vec<(u64, &str, QueryCounts)> = slot
         .touched_queries
         .iter()
         .map(|&index| {
             let counts = slot.queries[index as usize];
-            QueryStats {
-                query: names.queries.query(index).to_string(),
-                searches: u64::from(counts.searches),
-                zero_results: u64::from(counts.zero_results),
-            }
+            let key = if zero_results_only {
+                counts.zero_results
+            } else {
+                counts.searches
+            };
+            (u64::from(key), tables.queries.query(index), counts)
         })
-        .filter(|stats| !zero_results_only || stats.zero_results > 0)
+        .filter(|entry| !zero_results_only || entry.2.zero_results > 0)
         .collect();
-    let key = |stats: &QueryStats| {
-        if zero_results_only {
-            stats.zero_results
-        } else {
-            stats.searches
-        }
+    let order = |a: &(u64, &str, QueryCounts), b: &(u64, &str, QueryCounts)| {
+        b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
     };
-    queries.sort_unstable_by(|a, b| key(b).cmp(&key(a)).then_with(|| a.query.cmp(&b.query)));
+    if queries.len() > limit && limit > 0 {
+        queries.select_nth_unstable_by(limit - 1, order);
+    }
     queries.truncate(limit);
+    queries.sort_unstable_by(order);
     queries
+        .into_iter()
+        .map(|(_, query, counts)| QueryStats {
+            query: query.to_string(),
+            searches: u64::from(counts.searches),
+            zero_results: u64::from(counts.zero_results),
+        })
+        .collect()
 }
 
 /// The currencies a slot has revenue lines in, in interned order.
-pub(crate) fn revenue_currencies(slot: &Slot, names: Names<'_>) -> Vec<u8> {
-    let mut currencies: Vec<u8> = slot
-        .touched_pairs
-        .iter()
-        .map(|&pair| names.pairs.pair(pair).1)
-        .collect();
-    currencies.sort_unstable();
-    currencies.dedup();
-    currencies
+pub(crate) fn revenue_currencies(slot: &Slot, tables: Tables<'_>) -> Vec<u8> {
+    let mut seen = [false; 256];
+    for &pair in &slot.touched_pairs {
+        seen[usize::from(tables.pairs.pair(pair).1)] = true;
+    }
+    (0..=u8::MAX).filter(|&c| seen[usize::from(c)]).collect()
 }
 
 pub(crate) fn report(
     slot: &Slot,
     window: WindowRef,
     limit: usize,
-    names: Names<'_>,
+    tables: Tables<'_>,
 ) -> WindowReport {
-    let top_by_revenue = revenue_currencies(slot, names)
+    let by_revenue: Vec<(u8, Vec<u32>)> = revenue_currencies(slot, tables)
         .into_iter()
-        .map(|currency| RevenueRanking {
-            currency: names.currencies.currency(currency),
-            products: rank_products(slot, RankBy::Revenue, Some(currency), limit, names),
-        })
+        .map(|currency| (currency, rank_revenue(slot, currency, limit, tables)))
         .collect();
+    let by_views = rank_views(slot, limit, tables);
+    let by_purchases = rank_purchases(slot, limit, tables);
+    let mut winners: Vec<u32> = by_views.iter().chain(&by_purchases).copied().collect();
+    winners.extend(by_revenue.iter().flat_map(|(_, ranked)| ranked));
+    winners.sort_unstable();
+    winners.dedup();
+    let revenue = revenue_of(slot, &winners, tables);
     WindowReport {
-        totals: totals(slot, window, names),
-        top_by_views: rank_products(slot, RankBy::Views, None, limit, names),
-        top_by_purchases: rank_products(slot, RankBy::Purchases, None, limit, names),
-        top_by_revenue,
-        top_queries: rank_queries(slot, false, limit, names),
-        zero_result_queries: rank_queries(slot, true, limit, names),
+        totals: totals(slot, window, tables),
+        top_by_views: stats(slot, &by_views, &revenue, tables),
+        top_by_purchases: stats(slot, &by_purchases, &revenue, tables),
+        top_by_revenue: by_revenue
+            .iter()
+            .map(|(currency, ranked)| RevenueRanking {
+                currency: tables.currencies.currency(*currency),
+                products: stats(slot, ranked, &revenue, tables),
+            })
+            .collect(),
+        top_queries: rank_queries(slot, false, limit, tables),
+        zero_result_queries: rank_queries(slot, true, limit, tables),
     }
 }

@@ -8,12 +8,12 @@
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-use super::hll::HyperLogLog;
 use super::intern::{CurrencyInterner, PairInterner, ProductInterner, QueryInterner, fast_map};
+use super::lanes::{Lanes, ProductCounts};
 use super::snapshot::{Anomaly, WindowReport};
 use super::window::{
-    Counters, CurrencyAgg, CurrencySums, ProductCounts, QueryCounts, Slot, WindowStats,
-    latency_histogram, order_value_histogram,
+    Counters, CurrencyAgg, CurrencySums, QueryCounts, Slot, WindowStats, latency_histogram,
+    order_value_histogram,
 };
 use super::{Analytics, AnalyticsConfig, AnalyticsError, SessionState};
 use crate::model::{Currency, ProductId};
@@ -86,18 +86,18 @@ fn corrupt(reason: impl Into<String>) -> AnalyticsError {
     }
 }
 
-fn slot_state(slot: &Slot) -> SlotState {
+fn slot_state(slot: &Slot, lanes: &Lanes) -> SlotState {
     SlotState {
         start_ms: slot.start_ms,
         fired: slot.fired,
         counts: slot.counts,
-        users: slot.users.registers().to_vec(),
-        sessions: slot.sessions.registers().to_vec(),
+        users: lanes.users.registers(slot.lane.index),
+        sessions: lanes.sessions.registers(slot.lane.index),
         products: slot
             .products
-            .touched
+            .all
             .iter()
-            .map(|&i| (i, slot.products.get(i)))
+            .map(|&i| (i, lanes.products.get(i, slot.lane)))
             .collect(),
         pairs: slot
             .touched_pairs
@@ -128,17 +128,24 @@ struct Limits {
     currencies: usize,
 }
 
-fn restore_slot(state: SlotState, limits: &Limits) -> Result<Slot, AnalyticsError> {
-    let registers = |bytes: &[u8]| {
-        HyperLogLog::from_registers(bytes).ok_or_else(|| corrupt("bad HyperLogLog registers"))
-    };
-    let mut slot = Slot::new();
+/// Rebuilds a slot on `lane`, a lane no other slot used since `lanes` was created.
+fn restore_slot(
+    state: SlotState,
+    limits: &Limits,
+    lanes: &mut Lanes,
+    lane: usize,
+) -> Result<Slot, AnalyticsError> {
+    let mut slot = Slot::new(lane);
+    let lane = slot.lane;
     slot.start_ms = state.start_ms;
     slot.live = true;
     slot.fired = state.fired;
     slot.counts = state.counts;
-    slot.users = registers(&state.users)?;
-    slot.sessions = registers(&state.sessions)?;
+    if !lanes.users.restore(lane.index, &state.users)
+        || !lanes.sessions.restore(lane.index, &state.sessions)
+    {
+        return Err(corrupt("bad HyperLogLog registers"));
+    }
     let in_range = |index: usize, bound: usize, what: &str| {
         (index < bound)
             .then_some(index)
@@ -146,7 +153,7 @@ fn restore_slot(state: SlotState, limits: &Limits) -> Result<Slot, AnalyticsErro
     };
     for (index, counts) in state.products {
         in_range(index as usize, limits.products, "product")?;
-        if counts.is_empty() || !slot.products.restore(index, counts) {
+        if !lanes.restore_product(index, lane, counts, &mut slot.products) {
             return Err(corrupt("product listed twice or empty"));
         }
     }
@@ -195,7 +202,11 @@ impl Analytics {
             .map(|set| SetState {
                 stats: set.stats,
                 history: set.history.iter().cloned().collect(),
-                slots: set.live_slots().into_iter().map(slot_state).collect(),
+                slots: set
+                    .live_slots()
+                    .into_iter()
+                    .map(|slot| slot_state(slot, &self.lanes))
+                    .collect(),
             })
             .collect();
         let mut sessions: Vec<(u64, SessionState)> =
@@ -279,7 +290,9 @@ impl Analytics {
                 if set.slots[index].is_some() {
                     return Err(corrupt("two windows share a ring slot"));
                 }
-                set.slots[index] = Some(Box::new(restore_slot(slot, &limits)?));
+                let lane = set.lane_base + index;
+                let restored = restore_slot(slot, &limits, &mut analytics.lanes, lane)?;
+                set.slots[index] = Some(Box::new(restored));
             }
         }
         analytics.max_event_ms = state.max_event_ms;

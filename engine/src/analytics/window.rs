@@ -6,8 +6,9 @@ use std::collections::VecDeque;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::hll::HyperLogLog;
+use super::hll::Mark;
 use super::intern::UNTRACKED;
+use super::lanes::{Lane, Lanes, Touched};
 use super::snapshot::WindowReport;
 
 /// Highest order value the distribution records exactly (10^15 minor units); larger
@@ -130,120 +131,23 @@ pub(crate) struct Counters {
     pub(crate) page_views: u64,
 }
 
-/// One product's counts in one window.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct ProductCounts {
-    pub(crate) views: u32,
-    pub(crate) add_to_carts: u32,
-    /// Orders that contained the product.
-    pub(crate) orders: u32,
-    /// Units bought.
-    pub(crate) units: u32,
-}
-
-impl ProductCounts {
-    /// Whether nothing was counted.
-    pub(crate) fn is_empty(&self) -> bool {
-        (self.views | self.add_to_carts | self.orders | self.units) == 0
-    }
-}
-
-/// Per-product counts of one window, one column per count. These arrays are the
-/// largest thing ingest touches, and a view (most records) touches one four-byte
-/// entry of one column plus one bit, so the hot part of the catalog stays in cache.
-#[derive(Debug, Default)]
-pub(crate) struct ProductColumns {
-    views: Vec<u32>,
-    add_to_carts: Vec<u32>,
-    orders: Vec<u32>,
-    units: Vec<u32>,
-    /// One bit per product: counted in this window.
-    touched_bits: Vec<u64>,
-    /// The products counted, in first-touch order.
-    pub(crate) touched: Vec<u32>,
-}
-
-impl ProductColumns {
-    /// Marks `index` in use (growing the columns if needed) and returns it as a
-    /// `usize` for the column update.
-    #[inline]
-    fn touch(&mut self, index: u32) -> usize {
-        let at = index as usize;
-        if at >= self.views.len() {
-            let length = (at + 1).next_power_of_two().max(1_024);
-            self.views.resize(length, 0);
-            self.add_to_carts.resize(length, 0);
-            self.orders.resize(length, 0);
-            self.units.resize(length, 0);
-            self.touched_bits.resize(length / 64, 0);
-        }
-        let (word, bit) = (at / 64, 1u64 << (at % 64));
-        if self.touched_bits[word] & bit == 0 {
-            self.touched_bits[word] |= bit;
-            self.touched.push(index);
-        }
-        at
-    }
-
-    #[inline]
-    fn view(&mut self, index: u32) {
-        let at = self.touch(index);
-        self.views[at] = self.views[at].saturating_add(1);
-    }
-
-    #[inline]
-    fn add_to_cart(&mut self, index: u32) {
-        let at = self.touch(index);
-        self.add_to_carts[at] = self.add_to_carts[at].saturating_add(1);
-    }
-
-    fn order(&mut self, index: u32, units: u64) {
-        let at = self.touch(index);
-        self.orders[at] = self.orders[at].saturating_add(1);
-        let units = u32::try_from(units).unwrap_or(u32::MAX);
-        self.units[at] = self.units[at].saturating_add(units);
-    }
-
-    /// The counts of `index` (zero if never counted).
-    pub(crate) fn get(&self, index: u32) -> ProductCounts {
-        let at = index as usize;
-        if at >= self.views.len() {
-            return ProductCounts::default();
-        }
-        ProductCounts {
-            views: self.views[at],
-            add_to_carts: self.add_to_carts[at],
-            orders: self.orders[at],
-            units: self.units[at],
-        }
-    }
-
-    /// Sets the counts of an unused `index` (checkpoint restore); false if it was in
-    /// use already.
-    pub(crate) fn restore(&mut self, index: u32, counts: ProductCounts) -> bool {
-        let at = index as usize;
-        let was_used = at < self.views.len() && self.touched_bits[at / 64] & (1 << (at % 64)) != 0;
-        if was_used {
-            return false;
-        }
-        let at = self.touch(index);
-        self.views[at] = counts.views;
-        self.add_to_carts[at] = counts.add_to_carts;
-        self.orders[at] = counts.orders;
-        self.units[at] = counts.units;
-        true
-    }
-
-    fn reset(&mut self) {
-        for &index in &self.touched {
-            let at = index as usize;
-            self.views[at] = 0;
-            self.add_to_carts[at] = 0;
-            self.orders[at] = 0;
-            self.units[at] = 0;
-            self.touched_bits[at / 64] = 0;
-        }
-        self.touched.clear();
+impl Counters {
+    /// Adds `other`, field by field.
+    pub(crate) fn add(&mut self, other: &Counters) {
+        self.events += other.events;
+        self.late_events += other.late_events;
+        self.views += other.views;
+        self.add_to_carts += other.add_to_carts;
+        self.removes_from_cart += other.removes_from_cart;
+        self.checkouts += other.checkouts;
+        self.orders += other.orders;
+        self.cancellations += other.cancellations;
+        self.searches += other.searches;
+        self.zero_result_searches += other.zero_result_searches;
+        self.payment_failures += other.payment_failures;
+        self.signups += other.signups;
+        self.logins += other.logins;
+        self.page_views += other.page_views;
     }
 }
 
@@ -331,27 +235,30 @@ pub(crate) struct PreparedLine {
     pub(crate) amount: u64,
 }
 
-/// A record ready for the windows: hashes computed and keys interned once, then
-/// applied to every window it belongs to.
+/// A record ready for the windows: sketch marks computed and keys interned once,
+/// then applied to every window it belongs to.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Prepared {
-    pub(crate) user_hash: Option<u64>,
-    pub(crate) session_hash: Option<u64>,
+    pub(crate) user: Option<Mark>,
+    pub(crate) session: Option<Mark>,
     pub(crate) action: Action,
 }
 
 /// The aggregates of one window instance. Arrays are indexed by interned keys and
 /// only grow; `touched_*` lists the entries in use, in first-touch order, so reading
-/// and resetting cost what the window saw, not the size of the catalog.
+/// and resetting cost what the window saw, not the size of the catalog. Per-product
+/// counts and the unique-user and unique-session sketches live in the slot's lane of
+/// the shared [`Lanes`].
 #[derive(Debug)]
 pub(crate) struct Slot {
     pub(crate) start_ms: i64,
     pub(crate) live: bool,
     pub(crate) fired: bool,
+    /// The slot's lane in [`Lanes`], fixed for its life.
+    pub(crate) lane: Lane,
     pub(crate) counts: Counters,
-    pub(crate) users: HyperLogLog,
-    pub(crate) sessions: HyperLogLog,
-    pub(crate) products: ProductColumns,
+    /// The products counted in the lane.
+    pub(crate) products: Touched,
     pub(crate) pair_revenue: Vec<u64>,
     pub(crate) touched_pairs: Vec<u32>,
     pub(crate) queries: Vec<QueryCounts>,
@@ -368,15 +275,14 @@ fn grow<T: Default + Clone>(items: &mut Vec<T>, index: usize) {
 }
 
 impl Slot {
-    pub(crate) fn new() -> Slot {
+    pub(crate) fn new(lane: usize) -> Slot {
         Slot {
             start_ms: 0,
             live: false,
             fired: false,
+            lane: Lane::new(lane),
             counts: Counters::default(),
-            users: HyperLogLog::new(),
-            sessions: HyperLogLog::new(),
-            products: ProductColumns::default(),
+            products: Touched::default(),
             pair_revenue: Vec::new(),
             touched_pairs: Vec::new(),
             queries: Vec::new(),
@@ -386,9 +292,9 @@ impl Slot {
         }
     }
 
-    /// Empties the slot for reuse, keeping every allocation.
-    pub(crate) fn reset(&mut self) {
-        self.products.reset();
+    /// Empties the slot and its lane for reuse, keeping every allocation.
+    pub(crate) fn reset(&mut self, lanes: &mut Lanes) {
+        lanes.clear(self.lane, &mut self.products, self.counts.events > 0);
         for &index in &self.touched_pairs {
             self.pair_revenue[index as usize] = 0;
         }
@@ -402,10 +308,6 @@ impl Slot {
                 currency.sums = CurrencySums::default();
                 currency.order_values.reset();
             }
-        }
-        if self.counts.events > 0 {
-            self.users.clear();
-            self.sessions.clear();
         }
         if !self.search_latency_us.is_empty() {
             self.search_latency_us.reset();
@@ -441,43 +343,39 @@ impl Slot {
         Some(counts)
     }
 
-    /// Adds one record. Returns the window's payment-failure count after it if the
-    /// record was a failed payment, so the caller can check the burst threshold.
+    /// Adds an order, a payment, a refund, a failed payment or a search: what such
+    /// a record does to a window beyond its sketch marks and plain counters, which
+    /// ingest applies to all of a record's windows at once. Returns the window's
+    /// payment-failure count after the record if it was a failed payment, so the
+    /// caller can check the burst threshold.
     #[inline]
-    pub(crate) fn apply(&mut self, input: &Prepared, lines: &[PreparedLine]) -> Option<u64> {
-        self.counts.events += 1;
-        if let Some(hash) = input.user_hash {
-            self.users.insert_hash(hash);
-        }
-        if let Some(hash) = input.session_hash {
-            self.sessions.insert_hash(hash);
-        }
-        match input.action {
-            Action::View(product) => {
-                self.counts.views += 1;
-                if product != UNTRACKED {
-                    self.products.view(product);
-                }
-            }
-            Action::AddToCart(product) => {
-                self.counts.add_to_carts += 1;
-                if product != UNTRACKED {
-                    self.products.add_to_cart(product);
-                }
-            }
-            Action::RemoveFromCart => self.counts.removes_from_cart += 1,
-            Action::Checkout => self.counts.checkouts += 1,
+    pub(crate) fn apply(
+        &mut self,
+        action: Action,
+        lines: &[PreparedLine],
+        lanes: &mut Lanes,
+    ) -> Option<u64> {
+        match action {
+            // Product views and add-to-carts, and the plain counts, are applied by
+            // ingest for all of a record's windows together.
+            Action::View(_)
+            | Action::AddToCart(_)
+            | Action::RemoveFromCart
+            | Action::Checkout
+            | Action::Cancelled
+            | Action::Registered
+            | Action::LoggedIn
+            | Action::PageView => {}
             Action::Placed {
                 currency,
                 total,
                 paid,
-            } => self.apply_order(currency, total, paid, lines),
+            } => self.apply_order(currency, total, paid, lines, lanes),
             Action::Paid { currency, amount } => {
                 let sums = self.currency(currency);
                 sums.paid_orders += 1;
                 sums.paid_amount = sums.paid_amount.saturating_add(amount);
             }
-            Action::Cancelled => self.counts.cancellations += 1,
             Action::Refunded { currency, amount } => {
                 let sums = self.currency(currency);
                 sums.refunds += 1;
@@ -504,14 +402,18 @@ impl Slot {
                     counts.zero_results = counts.zero_results.saturating_add(u32::from(zero));
                 }
             }
-            Action::Registered => self.counts.signups += 1,
-            Action::LoggedIn => self.counts.logins += 1,
-            Action::PageView => self.counts.page_views += 1,
         }
         None
     }
 
-    fn apply_order(&mut self, currency: u8, total: u64, paid: bool, lines: &[PreparedLine]) {
+    fn apply_order(
+        &mut self,
+        currency: u8,
+        total: u64,
+        paid: bool,
+        lines: &[PreparedLine],
+        lanes: &mut Lanes,
+    ) {
         self.counts.orders += 1;
         let sums = self.currency(currency);
         sums.orders += 1;
@@ -525,7 +427,9 @@ impl Slot {
             .saturating_record(total.min(ORDER_VALUE_MAX));
         for line in lines {
             if line.product != UNTRACKED {
-                self.products.order(line.product, line.units);
+                lanes
+                    .products
+                    .order(line.product, self.lane, line.units, &mut self.products);
             }
             if line.pair != UNTRACKED {
                 grow(&mut self.pair_revenue, line.pair as usize);
@@ -588,11 +492,8 @@ pub(crate) struct WindowSet {
     pub(crate) history: VecDeque<WindowReport>,
     pub(crate) history_max: usize,
     pub(crate) stats: WindowStats,
-    /// The last event's pane `[start, end)` (one slide long) and the ring slots of
-    /// the windows covering it, so most events skip the division.
-    cache_pane: (i64, i64),
-    cache_windows: [(i64, usize); WINDOWS_PER_EVENT_MAX],
-    cache_count: usize,
+    /// The lane of ring slot 0; slot `i` uses lane `lane_base + i`.
+    pub(crate) lane_base: usize,
 }
 
 /// The time and thresholds every window kind applies a record under.
@@ -600,32 +501,25 @@ pub(crate) struct WindowSet {
 pub(crate) struct Clock {
     pub(crate) watermark_ms: i64,
     pub(crate) lateness_ms: i64,
-    /// More failed payments than this in a window is a burst.
-    pub(crate) failures_max: u64,
-}
-
-/// What the ingest of one record did to one kind.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct SetOutcome {
-    pub(crate) updated: u8,
-    pub(crate) dropped: u8,
-    /// A window opened (its due time must join the watermark schedule).
-    pub(crate) opened_due_ms: Option<i64>,
 }
 
 impl WindowSet {
-    pub(crate) fn new(kind: WindowKind, ring: usize, history_max: usize) -> WindowSet {
+    /// A kind with `ring` slots on the lanes from `lane_base` on.
+    pub(crate) fn new(
+        kind: WindowKind,
+        ring: usize,
+        lane_base: usize,
+        history_max: usize,
+    ) -> WindowSet {
         WindowSet {
             kind,
+            lane_base,
             size_ms: kind.size_ms() as i64,
             slide_ms: kind.slide_ms() as i64,
             slots: (0..ring).map(|_| None).collect(),
             history: VecDeque::new(),
             history_max,
             stats: WindowStats::default(),
-            cache_pane: (1, 0),
-            cache_windows: [(0, 0); WINDOWS_PER_EVENT_MAX],
-            cache_count: 0,
         }
     }
 
@@ -634,78 +528,45 @@ impl WindowSet {
         (start_ms.div_euclid(self.slide_ms)).rem_euclid(self.slots.len() as i64) as usize
     }
 
-    fn refresh_cache(&mut self, at_ms: i64) {
-        let pane_start = at_ms - at_ms.rem_euclid(self.slide_ms);
-        self.cache_pane = (pane_start, pane_start + self.slide_ms);
-        self.cache_count = 0;
-        let mut start = pane_start;
-        while start > at_ms - self.size_ms {
-            let index = self.ring_index(start);
-            self.cache_windows[self.cache_count] = (start, index);
-            self.cache_count += 1;
-            start -= self.slide_ms;
+    /// The slot of the window starting at `window_start` (ring slot `index`), opened
+    /// if it is not live. Returns it, and the due time of the window if it opened.
+    pub(crate) fn open(
+        &mut self,
+        index: usize,
+        window_start: i64,
+        clock: Clock,
+        lanes: &mut Lanes,
+    ) -> (&Slot, Option<i64>) {
+        let lane = self.lane_base + index;
+        let last_ms = window_start + self.size_ms - 1;
+        let slot = self.slots[index].get_or_insert_with(|| Box::new(Slot::new(lane)));
+        let mut due_ms = None;
+        if !slot.live {
+            slot.reset(lanes);
+            slot.live = true;
+            slot.start_ms = window_start;
+            // A window opened by a late record has already passed its firing time.
+            slot.fired = last_ms <= clock.watermark_ms;
+            self.stats.fired += u64::from(slot.fired);
+            due_ms = Some(if slot.fired {
+                last_ms + clock.lateness_ms
+            } else {
+                last_ms
+            });
         }
+        assert_eq!(
+            slot.start_ms, window_start,
+            "the ring holds every window that can still change"
+        );
+        (slot, due_ms)
     }
 
-    /// Applies one record at event time `at_ms` under `clock`.
+    /// The open slot at ring position `index`.
     #[inline]
-    pub(crate) fn ingest(
-        &mut self,
-        at_ms: i64,
-        clock: Clock,
-        input: &Prepared,
-        lines: &[PreparedLine],
-        bursts: &mut Vec<(i64, u64)>,
-    ) -> SetOutcome {
-        let Clock {
-            watermark_ms,
-            lateness_ms,
-            failures_max,
-        } = clock;
-        if at_ms < self.cache_pane.0 || at_ms >= self.cache_pane.1 {
-            self.refresh_cache(at_ms);
-        }
-        let mut outcome = SetOutcome::default();
-        for position in 0..self.cache_count {
-            let (start, index) = self.cache_windows[position];
-            let last_ms = start + self.size_ms - 1;
-            // Flink's isWindowLate: cleanup time (max timestamp + lateness) <= watermark.
-            if last_ms + lateness_ms <= watermark_ms {
-                self.stats.dropped += 1;
-                outcome.dropped += 1;
-                continue;
-            }
-            let slot = self.slots[index].get_or_insert_with(|| Box::new(Slot::new()));
-            if !slot.live {
-                slot.reset();
-                slot.live = true;
-                slot.start_ms = start;
-                // A window opened by a late record has already passed its firing time.
-                slot.fired = last_ms <= watermark_ms;
-                self.stats.fired += u64::from(slot.fired);
-                outcome.opened_due_ms = Some(if slot.fired {
-                    last_ms + lateness_ms
-                } else {
-                    last_ms
-                });
-            }
-            assert_eq!(
-                slot.start_ms, start,
-                "the ring holds every window that can still change"
-            );
-            if slot.fired {
-                slot.counts.late_events += 1;
-                self.stats.late_updates += 1;
-            }
-            self.stats.accepted += 1;
-            outcome.updated += 1;
-            if let Some(failures) = slot.apply(input, lines) {
-                if failures == failures_max + 1 {
-                    bursts.push((start, failures));
-                }
-            }
-        }
-        outcome
+    pub(crate) fn slot(&mut self, index: usize) -> &mut Slot {
+        self.slots[index]
+            .as_deref_mut()
+            .expect("the slot of a routed window is open")
     }
 
     /// Live slots, oldest window first.

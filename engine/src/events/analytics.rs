@@ -4,7 +4,7 @@
 use parking_lot::RwLock;
 
 use super::Subscriber;
-use crate::analytics::{Analytics, AnalyticsConfig, Record};
+use crate::analytics::{Analytics, AnalyticsConfig};
 use crate::model::EventRecord;
 
 /// The subscriber's name: the key of its offset and checkpoint.
@@ -37,15 +37,10 @@ impl Subscriber for AnalyticsModel {
     }
 
     fn apply(&self, events: &[EventRecord]) {
-        // Mapping happens outside the lock, so queries wait only for the ingest itself.
-        let records: Vec<Record> = events.iter().filter_map(Record::from_event).collect();
-        if records.is_empty() {
-            return;
-        }
-        let mut state = self.state.write();
-        for record in &records {
-            state.ingest(record);
-        }
+        // Events are mapped and counted under the lock in one pass, without building
+        // records; a batch holds at most `OUTBOX_BATCH_EVENTS_MAX` events, which bounds
+        // how long queries wait.
+        self.state.write().ingest_events(events);
     }
 
     fn checkpoint(&self) -> Vec<u8> {
