@@ -32,6 +32,7 @@
 #![forbid(unsafe_code)]
 
 pub mod analytics;
+mod breaker;
 mod cart;
 mod catalog;
 mod checkout;

@@ -35,13 +35,11 @@
 //! caught up with the log as it was, so a message that the replay will evict again is
 //! never sent in between.
 //!
-//! Why not the payments circuit breaker: it lives in a private module of `payments` and
-//! logs as the payment circuit; [`WebhookSink`] has its own, with the same semantics. HMAC
+//! [`WebhookSink`] shares the engine's circuit breaker with the payment provider. HMAC
 //! is written out over `sha2` (already a dependency) rather than pulling in `hmac`; it
 //! is checked against the RFC 4231 vectors.
 
 mod api;
-mod breaker;
 mod delivery;
 mod http;
 mod model;

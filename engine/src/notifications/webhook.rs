@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
 
-use super::breaker::CircuitBreaker;
 use super::http::{SIGNATURE_HEADER, Target, signature};
 use super::sink::{Outgoing, SendOutcome, Sink};
+use crate::breaker::CircuitBreaker;
 use crate::model::ValidationError;
 
 /// The header carrying the message id, for receivers to dedupe on.
@@ -152,6 +152,7 @@ impl WebhookSink {
         Ok(WebhookSink {
             target,
             breaker: CircuitBreaker::new(
+                "notification webhook",
                 config.breaker_failures_max,
                 Duration::from_millis(config.breaker_cooldown_ms),
             ),
@@ -218,7 +219,8 @@ impl Sink for WebhookSink {
         let mut attempts = 0;
         let mut last_error = None;
         loop {
-            if let Err(wait) = self.breaker.allow() {
+            if !self.breaker.allow() {
+                let wait = self.breaker.retry_after();
                 return SendOutcome::Deferred {
                     attempts,
                     error: last_error,

@@ -13,7 +13,6 @@
 //! The payment record itself (status, amounts, transaction history) is embedded in its
 //! order; see [`crate::Payment`].
 
-mod breaker;
 mod card;
 mod provider;
 mod test_provider;
@@ -21,7 +20,7 @@ mod test_provider;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use breaker::BreakerState;
+pub use crate::breaker::BreakerState;
 pub use card::{CARD_DIGITS_MAX, CARD_DIGITS_MIN, validate_card_number};
 pub use provider::{
     Authorization, AuthorizeRequest, DeclineCode, PaymentProvider, ProviderError, ProviderPayment,
@@ -32,8 +31,8 @@ pub use test_provider::{
     TEST_PROVIDER_PAYMENTS_MAX, TestProvider, TestProviderConfig,
 };
 
+use crate::breaker::CircuitBreaker;
 use crate::model::{Money, Timestamp};
-use breaker::CircuitBreaker;
 
 /// Most attempts of one provider call (first try included).
 pub const PAYMENT_ATTEMPTS_MAX: u32 = 10;
@@ -143,6 +142,7 @@ impl Payments {
             backoff_base_ms: config.backoff_base_ms,
             backoff_max_ms: config.backoff_max_ms.max(config.backoff_base_ms),
             breaker: CircuitBreaker::new(
+                "payment provider",
                 config.breaker_failures_max,
                 Duration::from_millis(config.breaker_cooldown_ms),
             ),

@@ -1,8 +1,10 @@
-//! A circuit breaker over the provider: after [`CircuitBreaker::failures_max`]
-//! consecutive transient failures it opens and refuses calls at once (so checkouts fail
-//! fast with 503 instead of piling up behind a dead provider); after the cooldown it lets
-//! one probe through (half-open); the probe's success closes it, its failure opens it
-//! again. Only transient failures count: a decline is a healthy provider saying no.
+//! A circuit breaker over a remote dependency (the payment provider, the notification
+//! webhook): after `failures_max` consecutive transient failures it opens and refuses
+//! calls at once, so callers fail fast (a checkout with 503, a message stays queued)
+//! instead of each burning its retries against a dead endpoint; after the cooldown it
+//! lets one probe through (half-open); the probe's success closes it, its failure opens
+//! it again. Only transient failures count: a decline or a 4xx is a healthy dependency
+//! saying no.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
@@ -39,10 +41,16 @@ pub(crate) struct CircuitBreaker {
     inner: Mutex<State>,
     failures_max: u32,
     cooldown: Duration,
+    /// Names the circuit in logs.
+    circuit: &'static str,
 }
 
 impl CircuitBreaker {
-    pub(crate) fn new(failures_max: u32, cooldown: Duration) -> CircuitBreaker {
+    pub(crate) fn new(
+        circuit: &'static str,
+        failures_max: u32,
+        cooldown: Duration,
+    ) -> CircuitBreaker {
         CircuitBreaker {
             state: AtomicU8::new(CLOSED),
             inner: Mutex::new(State {
@@ -52,6 +60,7 @@ impl CircuitBreaker {
             }),
             failures_max: failures_max.max(1),
             cooldown,
+            circuit,
         }
     }
 
@@ -85,6 +94,15 @@ impl CircuitBreaker {
         }
     }
 
+    /// How long until an open circuit lets its probe through; zero when it is not open.
+    pub(crate) fn retry_after(&self) -> Duration {
+        if self.state.load(Ordering::Acquire) != OPEN {
+            return Duration::ZERO;
+        }
+        self.cooldown
+            .saturating_sub(self.inner.lock().opened_at.elapsed())
+    }
+
     /// A call got an answer (a decline included): the provider is healthy.
     pub(crate) fn on_success(&self) {
         if self.state.load(Ordering::Acquire) == CLOSED
@@ -110,8 +128,9 @@ impl CircuitBreaker {
             inner.probe_in_flight = false;
             self.state.store(OPEN, Ordering::Release);
             tracing::warn!(
+                circuit = self.circuit,
                 failures = inner.consecutive_failures,
-                "payment circuit opened"
+                "circuit opened"
             );
         }
     }
@@ -123,7 +142,7 @@ mod tests {
 
     #[test]
     fn opens_after_consecutive_failures_and_probes_after_cooldown() {
-        let breaker = CircuitBreaker::new(3, Duration::from_millis(30));
+        let breaker = CircuitBreaker::new("test", 3, Duration::from_millis(30));
         for _ in 0..2 {
             assert!(breaker.allow());
             breaker.on_failure();
@@ -140,7 +159,17 @@ mod tests {
         breaker.on_failure();
         assert_eq!(breaker.state(), BreakerState::Open);
         assert!(!breaker.allow());
+        let wait = breaker.retry_after();
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_millis(30),
+            "{wait:?}"
+        );
         std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(
+            breaker.retry_after(),
+            Duration::ZERO,
+            "the cooldown is over"
+        );
         assert!(breaker.allow(), "the probe");
         assert_eq!(breaker.state(), BreakerState::HalfOpen);
         assert!(!breaker.allow(), "one probe at a time");
