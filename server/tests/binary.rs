@@ -10,29 +10,19 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::Reply;
+use common::process::{BINARY, Server, start};
 use serde_json::{Value, json};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_emporium");
 /// The demo catalog is 10,000 products; a debug build on a busy 2-core machine needs a
 /// few seconds, so this leaves a wide margin without letting a hang go unnoticed.
 const READY_TIMEOUT: Duration = Duration::from_secs(180);
 const EXIT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Kills the child if the test fails before it exits on its own.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn get(address: SocketAddr, path: &str) -> Option<Reply> {
     send(address, "GET", path, None, None)
@@ -81,37 +71,6 @@ fn send_with(
     let mut bytes = Vec::new();
     stream.read_to_end(&mut bytes).ok()?;
     Some(Reply::parse(&bytes))
-}
-
-/// Starts `emporium serve` with `args` on a free port; returns the server, its address,
-/// and the rest of its stdout.
-fn start(
-    args: &[&str],
-    data_dir: &std::path::Path,
-    envs: &[(&str, &str)],
-) -> (Server, SocketAddr, BufReader<std::process::ChildStdout>) {
-    let child = Command::new(BINARY)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .args(args)
-        .envs(envs.iter().copied())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the binary");
-    let mut server = Server(child);
-    let mut stdout = BufReader::new(server.0.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("the listening line");
-    let address: SocketAddr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .expect("an address");
-    assert_ne!(address.port(), 0, "the real port, not the requested 0");
-    (server, address, stdout)
 }
 
 fn stop(mut server: Server) {

@@ -6,11 +6,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::process::start;
 use common::{Reply, TestServer};
 use emporium::notifications::{ID_HEADER, SIGNATURE_HEADER, signature};
 use serde_json::{Value, json};
@@ -165,18 +166,7 @@ fn a_shopper_sees_the_messages_of_a_checkout_with_their_status() {
         .assert_error(422, "invalid_request", Some("cursor"));
 }
 
-const BINARY: &str = env!("CARGO_BIN_EXE_emporium");
 const SECRET: &str = "a webhook secret for the test";
-
-/// Kills the child if the test ends before it does.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// One request to the binary's server.
 fn send(address: SocketAddr, method: &str, path: &str, body: &Value) -> Reply {
@@ -255,35 +245,11 @@ fn the_binary_posts_signed_notifications_to_its_webhook() {
         endpoint.local_addr().expect("addr")
     );
     let data = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(BINARY)
-        .args([
-            "serve",
-            "--no-demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(data.path())
-        .args(["--webhook-url", &url])
-        .env("EMPORIUM_WEBHOOK_SECRET", SECRET)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the binary");
-    let stdout = child.stdout.take().expect("stdout");
-    let _server = Server(child);
-    // Kept open to the end: the server prints more (the demo admin), and a closed pipe
-    // would fail its write.
-    let mut stdout = BufReader::new(stdout);
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("the listening line");
-    let address: SocketAddr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .expect("an address");
+    let (_server, address, _stdout) = start(
+        &["--no-demo", "--webhook-url", &url],
+        data.path(),
+        &[("EMPORIUM_WEBHOOK_SECRET", SECRET)],
+    );
 
     let body =
         json!({"email": "hooked@example.com", "password": "correct horse battery", "name": "Hook"});
@@ -336,7 +302,7 @@ fn the_binary_posts_signed_notifications_to_its_webhook() {
 #[test]
 fn the_binary_refuses_a_webhook_url_it_cannot_use() {
     let data = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(BINARY)
+    let output = Command::new(common::process::BINARY)
         .args([
             "serve",
             "--no-demo",

@@ -8,6 +8,8 @@
 
 #![allow(dead_code)] // Each test file uses its own part of this module.
 
+pub mod process;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::thread::JoinHandle;
