@@ -26,49 +26,12 @@ fn ok(reply: &Reply) -> Value {
     reply.json()
 }
 
-fn checkout(server: &TestServer, token: &str, sku: &str, quantity: u64) -> Value {
-    let cart = server
-        .call("POST", "/v1/carts", Some(token), &Value::Null)
-        .json();
-    let id = cart["id"].as_str().expect("cart id").to_string();
-    let added = server.call(
-        "POST",
-        &format!("/v1/carts/{id}/items"),
-        Some(token),
-        &json!({"sku": sku, "quantity": quantity}),
-    );
-    assert_eq!(
-        added.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&added.body)
-    );
-    let body = json!({
-        "payment": {"method": "card", "card_number": "4242424242424242"},
-        "shipping_address": {"name": "Ada", "line1": "1 Main St", "city": "Springfield",
-            "postal_code": "12345", "country": "US"},
-    });
-    let placed = server.call(
-        "POST",
-        &format!("/v1/carts/{id}/checkout"),
-        Some(token),
-        &body,
-    );
-    assert_eq!(
-        placed.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&placed.body)
-    );
-    placed.json()
-}
-
 #[test]
 fn a_shopper_sees_the_messages_of_a_checkout_with_their_status() {
     let server = TestServer::start();
     let (token, user) = server.register("notified@example.com");
     let (other, _) = server.register("other@example.com");
-    let order = checkout(&server, &token, "SKU-04", 2);
+    let order = server.buy(&token, &[("SKU-04", 2)]);
     let order_id = order["id"].as_str().expect("order id");
     assert!(
         server
