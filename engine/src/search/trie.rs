@@ -15,7 +15,9 @@
 //! - an entry exists only while at least one product carries it.
 //!
 //! Updates mark the nodes of their path dirty and recompute those caches bottom-up once
-//! per batch, so a bulk load recomputes every cache once rather than once per key.
+//! per batch, so a bulk load recomputes every cache once rather than once per key. A
+//! popularity bump (a score that only rises) instead moves its entry up in each cache
+//! on its path, in place: no sort, no allocation.
 
 use std::cmp::Ordering;
 
@@ -301,18 +303,60 @@ impl Trie {
         };
         let node = path[path.len() - 1];
         for slot in self.node(node).entries {
-            if slot != NONE {
-                let entry = &mut self.entries[slot as usize];
-                entry.bumps = if add {
-                    entry.bumps.saturating_add(weight)
-                } else {
-                    entry.bumps.saturating_sub(weight)
-                };
+            if slot == NONE {
+                continue;
+            }
+            let entry = &mut self.entries[slot as usize];
+            if add {
+                entry.bumps = entry.bumps.saturating_add(weight);
+                // Views and purchases bump all the time; re-sorting every cache on
+                // the path for each of them was the popularity subscriber's whole
+                // cost. One entry at a time: the caches must be exact but for it.
+                for &id in &path {
+                    self.raise_in_cache(id, slot);
+                }
+            } else {
+                entry.bumps = entry.bumps.saturating_sub(weight);
+                for &id in &path {
+                    self.node_mut(id).dirty = true;
+                }
             }
         }
-        for &id in &path {
-            self.node_mut(id).dirty = true;
+    }
+
+    /// Puts `slot`, whose score just rose, in its place in the cache of `node` (an
+    /// ancestor of its entry), in place. Exact because only `slot` moved, and only up:
+    /// every entry outside the cache still ranks below every cached one other than
+    /// `slot`, so the new best are the old ones with `slot` moved up or taking the last
+    /// place. A node already dirty is left to the refresh.
+    fn raise_in_cache(&mut self, node: u32, slot: u32) {
+        let current = self.node(node);
+        if current.dirty || current.children.is_empty() {
+            return;
         }
+        let top = &current.top;
+        let mut at = match top.iter().position(|&cached| cached == slot) {
+            Some(at) => at,
+            None if top.len() == CACHE_LEN
+                && self.rank(slot, top[CACHE_LEN - 1]) == Ordering::Less =>
+            {
+                CACHE_LEN - 1
+            }
+            None if top.len() == CACHE_LEN => return,
+            None => {
+                // A cache shorter than CACHE_LEN holds the whole subtree, `slot`
+                // included; if it does not, recompute rather than guess.
+                self.node_mut(node).dirty = true;
+                return;
+            }
+        };
+        let mut top = std::mem::take(&mut self.node_mut(node).top);
+        top[at] = slot;
+        while at > 0 && self.rank(slot, top[at - 1]) == Ordering::Less {
+            top.swap(at, at - 1);
+            at -= 1;
+        }
+        self.node_mut(node).top = top;
     }
 
     fn new_entry(&mut self, display: &str, kind: SuggestionKind) -> u32 {

@@ -350,7 +350,7 @@ fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         4 => (word, any::<u8>(), any::<bool>()).prop_map(|(w, v, b)| Step::Add(w, v, b)),
         2 => any::<usize>().prop_map(Step::Remove),
-        1 => (word, 0u64..4).prop_map(|(w, weight)| Step::Bump(w, weight)),
+        3 => (word, 0u64..6).prop_map(|(w, weight)| Step::Bump(w, weight)),
         1 => (word, 0u64..4).prop_map(|(w, weight)| Step::Unbump(w, weight)),
     ]
 }
