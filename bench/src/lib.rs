@@ -96,36 +96,48 @@ pub fn disk_bytes(dir: &Path) -> u64 {
 /// `/proc` shows names: cut to 15 bytes), and of the whole process; zeros where
 /// `/proc` is missing (not Linux).
 pub fn cpu_ms(thread: &str) -> (u64, u64) {
-    // USER_HZ is 100 on Linux.
-    const TICK_MS: u64 = 10;
-    let parse = |stat: &str| -> u64 {
-        // Fields after the command (which may contain spaces) end with ')'.
-        let fields: Vec<&str> = stat
-            .rsplit(')')
-            .next()
-            .unwrap_or("")
-            .split_whitespace()
-            .collect();
-        let field = |n: usize| {
-            fields
-                .get(n)
-                .and_then(|f| f.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        (field(11) + field(12)) * TICK_MS
-    };
-    let mut named = 0;
+    let named = cpu_ms_by_thread()
+        .into_iter()
+        .filter(|(name, _)| name == thread)
+        .map(|(_, ms)| ms)
+        .sum();
+    let all = parse_cpu_ms(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default());
+    (named, all)
+}
+
+/// CPU time (user + system, in ms) of each live thread of this process, summed by
+/// thread name; empty where `/proc` is missing. Threads that ended are not listed
+/// (their time is only in the process's total).
+pub fn cpu_ms_by_thread() -> std::collections::BTreeMap<String, u64> {
+    let mut by_name = std::collections::BTreeMap::new();
     if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
         for task in tasks.flatten() {
             let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-            if comm.trim() == thread {
-                named +=
-                    parse(&std::fs::read_to_string(task.path().join("stat")).unwrap_or_default());
-            }
+            let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+            *by_name.entry(comm.trim().to_string()).or_default() += parse_cpu_ms(&stat);
         }
     }
-    let all = parse(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default());
-    (named, all)
+    by_name
+}
+
+/// User + system time in a `/proc/.../stat` line, in ms.
+fn parse_cpu_ms(stat: &str) -> u64 {
+    // USER_HZ is 100 on Linux.
+    const TICK_MS: u64 = 10;
+    // Fields after the command (which may contain spaces) end with ')'.
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let field = |n: usize| {
+        fields
+            .get(n)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (field(11) + field(12)) * TICK_MS
 }
 
 #[cfg(test)]

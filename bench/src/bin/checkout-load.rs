@@ -22,7 +22,7 @@ use emporium::{
     AddressInput, CartId, CategoryRef, CheckoutRequest, Config, Currency, Engine, Money,
     NewAddress, NewProduct, PaymentInput, ProductStatus, StoreLocation, TEST_CARD_SUCCESS,
 };
-use emporium_bench::cpu_ms;
+use emporium_bench::{cpu_ms, cpu_ms_by_thread};
 use hdrhistogram::Histogram;
 
 #[global_allocator]
@@ -85,8 +85,15 @@ fn run(level: &Level) -> String {
     assert_eq!(report.imported, PRODUCTS);
     let per_caller = level.checkouts.div_ceil(level.callers);
     let carts = fill_carts(&engine, level.callers, per_caller);
+    // On stderr, so that a profiler can attach for the measured part only.
+    eprintln!(
+        "{} callers: {} carts ready, checking out",
+        level.callers,
+        level.callers * per_caller
+    );
 
     let before = stats(&engine);
+    let threads_before = cpu_ms_by_thread();
     let cpu_before = cpu_ms(COMMITTER_THREAD);
     let barrier = Barrier::new(level.callers + 1);
     let (started, histograms) = std::thread::scope(|scope| {
@@ -120,6 +127,7 @@ fn run(level: &Level) -> String {
     let elapsed = started.elapsed();
     let after = stats(&engine);
     let cpu_after = cpu_ms(COMMITTER_THREAD);
+    let threads_after = cpu_ms_by_thread();
     let mut latencies = histogram();
     for histogram in &histograms {
         latencies.add(histogram).expect("same bounds");
@@ -129,6 +137,30 @@ fn run(level: &Level) -> String {
     let seconds = elapsed.as_secs_f64();
     let per_checkout_us =
         |ms: u64| format!("{:.1} µs", ms as f64 * 1_000.0 / checkouts.max(1) as f64);
+    // Where the CPU went, on stderr: the engine's threads by name, and the callers
+    // (ended by now) as what is left of the process's total.
+    let mut engine_threads = 0;
+    let mut shares: Vec<String> = Vec::new();
+    for (name, after) in &threads_after {
+        let spent = after.saturating_sub(threads_before.get(name).copied().unwrap_or(0));
+        engine_threads += spent;
+        if spent > 0 {
+            shares.push(format!(
+                "{name} {:.1}",
+                spent as f64 * 1e3 / checkouts.max(1) as f64
+            ));
+        }
+    }
+    let callers_ms = (cpu_after.1 - cpu_before.1).saturating_sub(engine_threads);
+    shares.push(format!(
+        "callers {:.1}",
+        callers_ms as f64 * 1e3 / checkouts.max(1) as f64
+    ));
+    eprintln!(
+        "{} callers: CPU µs per checkout: {}",
+        level.callers,
+        shares.join(", ")
+    );
     let ms = |q: f64| format!("{:.2} ms", latencies.value_at_quantile(q) as f64 / 1_000.0);
     format!(
         "| {} | {} | {:.0} | {} | {} | {} | {:.0} | {:.1} | {} / {} |",
