@@ -17,6 +17,8 @@
 //! - [`commerce_model`]: a bounded sequence of catalog, inventory, cart, checkout and
 //!   order operations ([`CommerceRun`]) applied to a fresh in-memory engine and to a
 //!   plain model, compared after every step.
+//! - [`replay_corpus`]: runs a target over every file of a committed corpus, for the
+//!   replay tests of this crate and of the HTTP layer.
 
 mod model;
 mod reads;
@@ -44,6 +46,35 @@ pub use reads::{cursors, search};
 
 /// The administrator every fuzzed order action runs as.
 const ADMIN: Actor = Actor::Admin(UserId::from_raw(1));
+
+/// Runs `target` on every file of the corpus `fuzz/corpus/<name>/` under `fuzz_dir`,
+/// and panics listing the files it panicked on. An empty or missing corpus panics too,
+/// so that a replay test cannot pass by finding nothing to replay.
+pub fn replay_corpus(fuzz_dir: &std::path::Path, name: &str, target: fn(&[u8])) {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    let dir = fuzz_dir.join("corpus").join(name);
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("corpus {}: {error}", dir.display()))
+        .map(|entry| entry.expect("corpus entry").path())
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "corpus {} is empty", dir.display());
+    let failed: Vec<String> = files
+        .iter()
+        .filter(|path| {
+            let bytes = std::fs::read(path).expect("corpus file");
+            catch_unwind(AssertUnwindSafe(|| target(&bytes))).is_err()
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} inputs of `{name}` panic: {failed:#?}",
+        failed.len(),
+        files.len()
+    );
+}
 
 // ---------------------------------------------------------------------------------------
 // The record codec.

@@ -5,38 +5,12 @@
 //! names the file; an empty or missing corpus fails too, so the replay cannot pass by
 //! finding nothing to replay.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
-
 use emporium::fuzzing;
 
-/// Runs `target` on every file of `fuzz/corpus/<name>/` and lists the files it
-/// panicked on.
+/// Replays the corpus `name` of `fuzz/` at the workspace root.
 fn replay(name: &str, target: fn(&[u8])) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
-        .join(name);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|error| panic!("corpus {}: {error}", dir.display()))
-        .map(|entry| entry.expect("corpus entry").path())
-        .filter(|path| path.is_file())
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "corpus {} is empty", dir.display());
-    let failed: Vec<String> = files
-        .iter()
-        .filter(|path| {
-            let bytes = std::fs::read(path).expect("corpus file");
-            catch_unwind(AssertUnwindSafe(|| target(&bytes))).is_err()
-        })
-        .map(|path| path.display().to_string())
-        .collect();
-    assert!(
-        failed.is_empty(),
-        "{} of {} inputs of `{name}` panic: {failed:#?}",
-        failed.len(),
-        files.len()
-    );
+    let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+    emporium::fuzzing::replay_corpus(&fuzz, name, target);
 }
 
 #[test]
