@@ -58,7 +58,6 @@ use recheck::{
 };
 use store::{Snapshot, check_store};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_emporium");
 const ADMIN_EMAIL: &str = "crash-admin@shop.example";
 const ADMIN_PASSWORD: &str = "crash harness admin passphrase";
 const SHOPPER_PASSWORD: &str = "crash harness shopper";

@@ -1,62 +1,41 @@
 //! The server process and a bare HTTP/1.1 client: one request per connection, and a
 //! reply counts only when it arrived whole (a SIGKILL cuts replies short).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{ChildStdout, Command};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::common::Reply;
-use super::{ADMIN_EMAIL, ADMIN_PASSWORD, BINARY, EXIT_TIMEOUT, READY_TIMEOUT, REPLY_TIMEOUT};
+use super::{ADMIN_EMAIL, ADMIN_PASSWORD, EXIT_TIMEOUT, READY_TIMEOUT, REPLY_TIMEOUT};
 
-/// A running `emporium serve`; killed if the test fails while it runs.
+/// A running `emporium serve`; killed if the test fails while it runs (the inner
+/// server's drop).
 pub(crate) struct Server {
-    pub(crate) child: Child,
+    server: super::common::process::Server,
     pub(crate) address: SocketAddr,
     // Held open: the server may write to stdout, and a closed pipe would fail it.
-    pub(crate) _stdout: BufReader<ChildStdout>,
+    _stdout: BufReader<ChildStdout>,
 }
 
 impl Server {
     /// Starts the binary on `dir` and a free loopback port; with `admin`, the admin
     /// account is created (only on the first start: it resets the password).
     pub(crate) fn start(dir: &Path, admin: bool) -> Server {
-        let mut command = Command::new(BINARY);
-        command
-            .args([
-                "serve",
-                "--no-demo",
-                "--listen",
-                "127.0.0.1:0",
-                "--data-dir",
-            ])
-            .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        if admin {
-            command
-                .args(["--admin-email", ADMIN_EMAIL])
-                .env("EMPORIUM_ADMIN_PASSWORD", ADMIN_PASSWORD);
-        }
-        let mut child = command.spawn().expect("start the binary");
-        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("the listening line");
-        let address = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .and_then(|address| address.parse().ok());
-        let Some(address) = address else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("unexpected first line {line:?}");
+        let (args, envs): (&[&str], &[(&str, &str)]) = if admin {
+            (
+                &["--no-demo", "--admin-email", ADMIN_EMAIL],
+                &[("EMPORIUM_ADMIN_PASSWORD", ADMIN_PASSWORD)],
+            )
+        } else {
+            (&["--no-demo"], &[])
         };
+        let (server, address, stdout) = super::common::process::start(args, dir, envs);
         Server {
-            child,
+            server,
             address,
             _stdout: stdout,
         }
@@ -74,31 +53,24 @@ impl Server {
 
     /// SIGKILL (what `Child::kill` sends on Unix): no destructor, no flush, no drain.
     pub(crate) fn kill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reap");
+        self.server.0.kill().expect("SIGKILL");
+        self.server.0.wait().expect("reap");
     }
 
     /// SIGTERM, then a clean exit within [`EXIT_TIMEOUT`].
     pub(crate) fn stop(mut self) {
-        let pid = self.child.id().to_string();
+        let pid = self.server.0.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status();
         assert!(sent.is_ok_and(|status| status.success()), "SIGTERM");
         let deadline = Instant::now() + EXIT_TIMEOUT;
         loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
+            if let Some(status) = self.server.0.try_wait().expect("wait") {
                 assert!(status.success(), "exit status {status:?}");
                 return;
             }
             assert!(Instant::now() < deadline, "no exit after SIGTERM");
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
