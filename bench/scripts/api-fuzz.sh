@@ -35,6 +35,8 @@ READY_TIMEOUT_S=300
 HARD_TIMEOUT_S=$((MAX_TIME + 120))
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=bench/scripts/lib.sh
+source "$repo/bench/scripts/lib.sh"
 cd "$repo"
 
 # What the script needs from the system, from apt-get when missing (a fresh CI machine
@@ -93,25 +95,7 @@ trap 'exit 130' INT TERM
 # --- Emporium -------------------------------------------------------------------------
 # Rate limiting stays off (the default): schemathesis sends far more than a client
 # would, and 429s would hide the answers under test. Sign-in keeps its own limit.
-RUST_LOG=warn "$emporium_bin" serve --data-dir "$work/data" --listen 127.0.0.1:0 \
-    >"$work/emporium.out" 2>"$work/emporium.err" &
-emporium_pid=$!
-emporium=""
-for _ in $(seq 1 $((READY_TIMEOUT_S * 10))); do
-    if ! kill -0 "$emporium_pid" 2>/dev/null; then
-        echo "emporium exited:" >&2
-        cat "$work/emporium.err" >&2
-        exit 1
-    fi
-    line="$(head -n 1 "$work/emporium.out")"
-    if [[ "$line" == "listening on http://"* ]]; then
-        emporium="${line#listening on }"
-        break
-    fi
-    sleep 0.1
-done
-[[ -n "$emporium" ]] || { echo "emporium printed no address" >&2; exit 1; }
-echo "emporium at $emporium (pid $emporium_pid), loading the demo catalog" >&2
+start_emporium "$emporium_bin" "$work" "$READY_TIMEOUT_S"
 
 # The demo admin's line follows the address: `demo admin: EMAIL / PASSWORD`.
 admin_line=""

@@ -53,6 +53,8 @@ STEP_TIMEOUT_S=1800
 SHORT_TIMEOUT_S=300
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=bench/scripts/lib.sh
+source "$repo/bench/scripts/lib.sh"
 cd "$repo"
 release="$repo/target/release"
 started_at=$(date +%s)
@@ -113,19 +115,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-    local port
-    for _ in $(seq 1 100); do
-        port=$((20000 + RANDOM % 20000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    echo "no free port found" >&2
-    return 1
-}
 
 # PostgreSQL's programs run as the postgres account when this script runs as root
 # (setpriv executes in place, so $! is the server's own PID).

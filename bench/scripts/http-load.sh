@@ -23,6 +23,8 @@ QUERY="${QUERY:-running shoes}"
 READY_TIMEOUT_S=300
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=bench/scripts/lib.sh
+source "$repo/bench/scripts/lib.sh"
 cd "$repo"
 
 missing=()
@@ -62,40 +64,8 @@ trap cleanup EXIT
 # Interrupted or timed out: exit, so that the EXIT trap stops what was started.
 trap 'exit 130' INT TERM
 
-# A port nothing answers on; nginx reports it if another process takes it meanwhile.
-free_port() {
-    local port
-    for _ in $(seq 1 100); do
-        port=$((20000 + RANDOM % 20000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    echo "no free port found" >&2
-    return 1
-}
-
 # --- Emporium -------------------------------------------------------------------------
-RUST_LOG=warn "$emporium_bin" serve --data-dir "$work/data" --listen 127.0.0.1:0 \
-    >"$work/emporium.out" 2>"$work/emporium.err" &
-emporium_pid=$!
-emporium=""
-for _ in $(seq 1 $((READY_TIMEOUT_S * 10))); do
-    if ! kill -0 "$emporium_pid" 2>/dev/null; then
-        echo "emporium exited:" >&2
-        cat "$work/emporium.err" >&2
-        exit 1
-    fi
-    line="$(head -n 1 "$work/emporium.out")"
-    if [[ "$line" == "listening on http://"* ]]; then
-        emporium="${line#listening on }"
-        break
-    fi
-    sleep 0.1
-done
-[[ -n "$emporium" ]] || { echo "emporium printed no address" >&2; exit 1; }
-echo "emporium at $emporium (pid $emporium_pid), loading the demo catalog" >&2
+start_emporium "$emporium_bin" "$work" "$READY_TIMEOUT_S"
 ready=""
 for _ in $(seq 1 $((READY_TIMEOUT_S * 10))); do
     if curl -fs -o /dev/null "$emporium/readyz"; then
