@@ -21,7 +21,7 @@ use crate::model::{
 };
 use crate::orders::{LogRecord, OrderBody, PaymentRecord, encode_body, encode_with_id};
 use crate::store::codec::encode;
-use crate::store::{Counter, Tx, decode_from};
+use crate::store::{Counter, EncodedEvent, Tx, decode_from};
 use crate::{Engine, Error, Result};
 
 /// A checkout ready for the committer: every byte it writes, encoded.
@@ -38,9 +38,14 @@ pub(crate) struct Prepared {
     user: Option<u64>,
     /// The scoped key and its record, with a placeholder order id last.
     idempotency: Option<(String, Vec<u8>)>,
-    placed: OrderPlaced,
+    /// The `OrderPlaced` event, with a placeholder order id.
+    placed: EncodedEvent,
     status: OrderStatus,
 }
+
+/// Where an `OrderPlaced` event's order id starts in its encoding: after the variant's
+/// index, one byte (its first field is the id; a test checks the whole encoding).
+const ORDER_PLACED_ID_AT: usize = 1;
 
 /// `bytes` encoded with a placeholder id 0 as their last value, with `id` instead.
 /// (postcard writes 0 as the single byte 0, and a struct as its fields in order.)
@@ -132,7 +137,7 @@ impl Engine {
             voucher,
             user: cart.user_id.map(|user| user.raw()),
             idempotency,
-            placed,
+            placed: EncodedEvent::with_id_at(&Event::OrderPlaced(placed), ORDER_PLACED_ID_AT),
             status,
         };
         (prepared, body)
@@ -219,7 +224,7 @@ fn apply(tx: &mut Tx<'_>, prepared: Prepared) -> Result<u64> {
         voucher,
         user,
         idempotency,
-        mut placed,
+        placed,
         status: _,
     } = prepared;
     check_cart(tx, cart, &cart_before, expected_version)?;
@@ -257,8 +262,7 @@ fn apply(tx: &mut Tx<'_>, prepared: Prepared) -> Result<u64> {
     if let Some(user) = user {
         tx.user_orders()?.insert((user, id), ())?;
     }
-    placed.order_id = OrderId::from_raw(id);
-    tx.emit(Event::OrderPlaced(placed))?;
+    tx.emit_encoded(&placed, id)?;
     Ok(id)
 }
 
@@ -290,6 +294,41 @@ mod tests {
     use super::*;
     use crate::model::{CartId, Currency, Money, ProductId};
     use crate::store::codec::decode;
+
+    #[test]
+    fn an_event_encoded_ahead_is_the_record_encode_writes() {
+        let placed = |id: u64| OrderPlaced {
+            order_id: OrderId::from_raw(id),
+            user_id: Some(crate::model::UserId::from_raw(9)),
+            cart_id: CartId::from_raw(5),
+            status: OrderStatus::Paid,
+            payment_method: crate::model::PaymentMethod::Card,
+            payment_status: PaymentStatus::Captured,
+            totals: Totals::zero(Money::new(0, Currency::USD)),
+            voucher: Some("SPRING".into()),
+            lines: vec![PlacedLine {
+                product_id: ProductId::from_raw(3),
+                quantity: 2,
+                unit_price: Money::new(1_250, Currency::USD),
+            }],
+        };
+        let ahead = EncodedEvent::with_id_at(&Event::OrderPlaced(placed(0)), ORDER_PLACED_ID_AT);
+        let at = Timestamp::from_millis(1_767_225_600_123);
+        for id in [1, 127, 128, 1 << 40, u64::MAX] {
+            for seq in [1, 127, 128, 1 << 35] {
+                let whole = crate::model::EventRecord {
+                    seq,
+                    at,
+                    event: Event::OrderPlaced(placed(id)),
+                };
+                assert_eq!(
+                    ahead.record(seq, at, id),
+                    encode(&whole),
+                    "id {id}, seq {seq}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn spliced_records_decode_with_the_real_id() {

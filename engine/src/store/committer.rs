@@ -197,6 +197,20 @@ impl<'a> Tx<'a> {
         Ok(seq)
     }
 
+    /// Appends an event encoded ahead of time (see [`EncodedEvent`]) with `id` in its
+    /// placeholder; returns its sequence number.
+    pub(crate) fn emit_encoded(
+        &mut self,
+        event: &EncodedEvent,
+        id: u64,
+    ) -> Result<u64, StoreError> {
+        let seq = self.counters.next_event_seq;
+        let record = event.record(seq, self.now, id);
+        self.events()?.insert(seq, record.as_slice())?;
+        self.counters.next_event_seq += 1;
+        Ok(seq)
+    }
+
     /// The batch's write transaction, for tables off the hot path (opened per use).
     pub(crate) fn txn(&self) -> &'a WriteTransaction {
         self.txn
@@ -205,6 +219,40 @@ impl<'a> Tx<'a> {
     /// Marks the batch as failed: it will be aborted and every job told so.
     pub(crate) fn poison(&mut self, error: StoreError) {
         self.failure.get_or_insert(error);
+    }
+}
+
+/// An event encoded on the caller's thread, for a job that learns an id only in the
+/// committer (a new order's): the id is encoded as the placeholder 0 (one byte) at byte
+/// `id_at`, and [`Tx::emit_encoded`] writes the log record around the bytes with the
+/// real id in its place. The committer then copies bytes instead of encoding the event.
+pub(crate) struct EncodedEvent {
+    bytes: Vec<u8>,
+    id_at: usize,
+}
+
+impl EncodedEvent {
+    /// `event`, whose id at byte `id_at` of its encoding is the placeholder 0.
+    pub(crate) fn with_id_at(event: &Event, id_at: usize) -> EncodedEvent {
+        // postcard into a Vec fails only when a Serialize impl reports an error, and no
+        // event's does.
+        let bytes = postcard::to_allocvec(event).expect("events always serialize");
+        debug_assert_eq!(bytes.get(id_at), Some(&0), "the placeholder id at id_at");
+        EncodedEvent { bytes, id_at }
+    }
+
+    /// The bytes [`encode`] gives the `EventRecord` of this event with `id`: the format
+    /// version, then the record's fields in order (postcard writes a struct as its
+    /// fields, an id as its number).
+    pub(crate) fn record(&self, seq: u64, at: Timestamp, id: u64) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(self.bytes.len() + 32);
+        bytes.push(super::codec::RECORD_FORMAT_VERSION);
+        let mut bytes = postcard::to_extend(&(seq, at), bytes).expect("integers serialize");
+        bytes.extend_from_slice(&self.bytes[..self.id_at]);
+        let mut bytes = postcard::to_extend(&crate::model::OrderId::from_raw(id), bytes)
+            .expect("ids serialize");
+        bytes.extend_from_slice(&self.bytes[self.id_at + 1..]);
+        bytes
     }
 }
 

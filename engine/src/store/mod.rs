@@ -24,7 +24,7 @@ pub use backup::{
 };
 pub use committer::{BATCH_COMMANDS_MAX, CommitterStats, QUEUE_COMMANDS_MAX};
 use committer::{Committer, Counters, Done, Watermark};
-pub(crate) use committer::{Counter, Tx};
+pub(crate) use committer::{Counter, EncodedEvent, Tx};
 use tables::{META, META_FORMAT_VERSION};
 
 use crate::Error;
